@@ -1,0 +1,163 @@
+"""The public entry point: :func:`analyze` a pile of logs into an :class:`Analysis`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._display import ReprHtmlMixin
+from ._version import __version__
+from .correlate import DEFAULT_GAP, Incident, correlate
+from .errors import UsageError
+from .load import InputSummary, LoadResult, PathsArg, Settings, load
+from .timefmt import rfc3339
+
+SCHEMA = "conntrack-forensics/postmortem/v1"
+
+
+@dataclass
+class Analysis(ReprHtmlMixin):
+    """Everything found in the evidence: events, incidents, diagnostics.
+
+    Example:
+        >>> import conntrack_forensics as cf
+        >>> analysis = cf.analyze("sample_logs/bogon-nat-listing")
+        >>> analysis.incidents[0].trigger.command
+        'iptables -t nat -L'
+    """
+
+    events: pd.DataFrame
+    incidents: list[Incident]
+    diagnostics: pd.DataFrame
+    inputs: list[InputSummary]
+    settings: Settings
+
+    def __repr__(self) -> str:
+        hosts = len(self.hosts)
+        return (f"<Analysis {len(self.inputs)} inputs, {len(self.events):,} events, "
+                f"{hosts} host{'s' * (hosts != 1)}, {len(self.incidents)} "
+                f"incident{'s' * (len(self.incidents) != 1)}>")
+
+    @property
+    def hosts(self) -> list[str]:
+        """Host names seen in the evidence, sorted."""
+        return sorted(str(h) for h in self.events["host"].dropna().unique())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The postmortem JSON (CONTRACT section 4) as Python objects."""
+        s = self.settings
+        return {
+            "schema": SCHEMA,
+            "generator": f"conntrack-forensics {__version__}",
+            "inputs": [_input_dict(i) for i in self.inputs],
+            "settings": {
+                "tz": s.tz,
+                "tz_source": s.tz_source,
+                "year": s.year,
+                "year_source": s.year_source,
+                "gap_seconds": s.gap_seconds,
+                "host": s.host,
+            },
+            "hosts": self.hosts,
+            "incidents": [i.to_dict() for i in self.incidents],
+            "diagnostics": [
+                {"path": path, "line": None if pd.isna(line) else int(line),
+                 "level": str(level), "message": message, "count": int(n)}
+                for path, line, level, message, n in self.diagnostics[
+                    ["path", "line", "level", "message", "count"]
+                ].itertuples(index=False, name=None)
+            ],
+        }
+
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The postmortem JSON text (deterministic), written to ``path`` when given."""
+        from .report.json_report import render_json
+
+        return _maybe_write(render_json(self), path)
+
+    def to_markdown(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The Markdown postmortem, written to ``path`` when given."""
+        from .report.markdown import render_markdown
+
+        return _maybe_write(render_markdown(self), path)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The self-contained HTML postmortem, written to ``path`` when given."""
+        from .report.html import render_html
+
+        return _maybe_write(render_html(self), path)
+
+    def _repr_html_(self) -> str:
+        from .report.html import render_summary
+
+        return render_summary(self)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Drops per second of every incident on a matplotlib axis (created if not given)."""
+        from .report.chart import plot_drops
+
+        return plot_drops(self.incidents, ax=ax)
+
+
+def _maybe_write(text: str, path: str | os.PathLike[str] | None) -> str:
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def _input_dict(i: InputSummary) -> dict[str, Any]:
+    return {
+        "path": i.path,
+        "format": i.format,
+        "host": i.host,
+        "records": i.records,
+        "events": i.events,
+        "skipped": i.skipped,
+        "first": rfc3339(i.first),
+        "last": rfc3339(i.last),
+        "tz": i.tz,
+        "tz_source": i.tz_source,
+        "year": i.year,
+        "year_source": i.year_source,
+    }
+
+
+def analyze(
+    paths: PathsArg,
+    tz: str | None = None,
+    year: int | None = None,
+    host: str | None = None,
+    gap: float = DEFAULT_GAP,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Analysis:
+    """Parse and correlate: the whole analysis in one call.
+
+    Args:
+        paths: files, directories or ``-`` (one or a list).
+        tz: zone for times that carry none; default from the evidence, else UTC.
+        year: year of the newest yearless syslog line; default inferred.
+        host: name for evidence without a host; with several hosts, report only this one.
+        gap: longest quiet spell inside one incident, in seconds.
+        progress: called with each input's size in bytes once read.
+
+    Example:
+        >>> a = analyze(["sample_logs/bogon-nat-listing"], tz="Asia/Shanghai")
+        >>> a.incidents[0].cause, a.incidents[0].recovery.kind
+        ('module_autoload', 'reboot')
+    """
+    if gap <= 0:
+        raise UsageError(f"--gap must be a positive number of seconds, not {gap}")
+    result: LoadResult = load(paths, tz=tz, year=year, host=host, progress=progress)
+    result.settings.gap_seconds = int(gap) if float(gap).is_integer() else gap  # type: ignore[assignment]
+    incidents = correlate(result.events, gap=gap, host=host if _several_hosts(result) else None)
+    return Analysis(result.events, incidents, result.diagnostics, result.inputs, result.settings)
+
+
+def _several_hosts(result: LoadResult) -> bool:
+    return result.events["host"].dropna().nunique() > 1

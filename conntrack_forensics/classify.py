@@ -1,0 +1,185 @@
+"""Classify log messages into event kinds, with the facts they carry.
+
+The knowledge of which messages matter is one declarative table, :data:`MESSAGE_RULES`: a rule
+names the kind it gives, the pattern, whether only kernel messages qualify, and which named
+groups carry a count, a module, the table size or the hash size. The first matching rule wins.
+Everything no rule matches is a plain ``message``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Kind
+
+
+@dataclass(frozen=True)
+class MessageRule:
+    """One kind of message worth recognising.
+
+    Attributes:
+        id: stable name, used in reasons and tests.
+        kind: the event kind a match gives.
+        pattern: searched in the message text (after any ``[uptime]`` prefix).
+        kernel_only: match only messages from the kernel (program ``kernel`` or unknown).
+        programs: if set, match only these programs (``rsyslogd``...).
+        module: the module a match stands for, when the pattern does not capture it.
+    """
+
+    id: str
+    kind: Kind
+    pattern: re.Pattern[str]
+    kernel_only: bool = True
+    programs: frozenset[str] | None = None
+    module: str | None = None
+
+
+def _r(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+MESSAGE_RULES: tuple[MessageRule, ...] = (
+    # The drop line: 2.6.18 (ip_conntrack), 2.6.x-4.x (nf_conntrack) and the doubled prefix of
+    # newer kernels, optionally per network namespace. "expectation table full" is NOT a drop.
+    MessageRule(
+        "conntrack_table_full",
+        Kind.CONNTRACK_DROP,
+        _r(r"\b(?:nf|ip)_conntrack: (?:(?:nf|ip)_conntrack: )?table full"
+           r"(?: in netns \d+)?, dropping packet"),
+    ),
+    # printk ratelimit summaries: "nf_conntrack: 12 callbacks suppressed", "net_ratelimit: ..",
+    # "__ratelimit: ..", and the bare "kernel: 12 callbacks suppressed".
+    MessageRule(
+        "callbacks_suppressed",
+        Kind.RATELIMIT_SUPPRESSED,
+        _r(r"^(?:(?:nf_conntrack|ip_conntrack|net_ratelimit|__ratelimit): )?"
+           r"(?P<count>\d+) callbacks suppressed"),
+    ),
+    # Loading nf_conntrack on 2.6/3.x kernels prints its version and table size.
+    MessageRule(
+        "conntrack_banner",
+        Kind.MODULE_LOAD,
+        _r(r"\b(?P<module>nf_conntrack|ip_conntrack) version [\d.]+ "
+           r"\((?P<buckets>\d+) buckets, (?P<max>\d+) max\)"),
+    ),
+    MessageRule(
+        "xtables_banner",
+        Kind.MODULE_LOAD,
+        _r(r"^(?P<module>ip_tables|ip6_tables|arp_tables): \(C\) \d{4}"),
+    ),
+    MessageRule("nf_tables_banner", Kind.MODULE_LOAD, _r(r"^nf_tables: \(c\) \d{4}"),
+                module="nf_tables"),
+    MessageRule("nfnetlink_banner", Kind.MODULE_LOAD,
+                _r(r"^Netfilter messages via NETLINK v"), module="nfnetlink"),
+    MessageRule("ctnetlink_banner", Kind.MODULE_LOAD,
+                _r(r"^ctnetlink v[\d.]+: registering with nfnetlink"),
+                module="nf_conntrack_netlink"),
+    MessageRule("ipvs_banner", Kind.MODULE_LOAD, _r(r"^IPVS: ipvs loaded"), module="ip_vs"),
+    MessageRule("ip_set_banner", Kind.MODULE_LOAD, _r(r"^ip_set: protocol \d+"),
+                module="ip_set"),
+    # Boot: the kernel banner, and syslog daemons starting.
+    MessageRule("kernel_banner", Kind.BOOT, _r(r"^Linux version \d+\.\d+")),
+    MessageRule(
+        "rsyslogd_start",
+        Kind.BOOT,
+        _r(r"^\[origin software=\"rsyslogd\"[^\]]*\] start$"),
+        kernel_only=False,
+        programs=frozenset({"rsyslogd"}),
+    ),
+    MessageRule("systemd_boot", Kind.BOOT, _r(r"^systemd \d+ running in system mode"),
+                kernel_only=False, programs=frozenset({"systemd"})),
+    # Shutdown.
+    MessageRule("syslogd_exit", Kind.SHUTDOWN, _r(r"exiting on signal 15\.?$"),
+                kernel_only=False,
+                programs=frozenset({"rsyslogd", "syslogd", "syslog-ng"})),
+    MessageRule("klog_stopped", Kind.SHUTDOWN, _r(r"^Kernel logging \(proc\) stopped\.")),
+    MessageRule("shutdown_cmd", Kind.SHUTDOWN, _r(r"shutting down for system (?:halt|reboot)"),
+                kernel_only=False, programs=frozenset({"shutdown"})),
+    MessageRule("runlevel_0_6", Kind.SHUTDOWN, _r(r"^Switching to runlevel: [06]\b"),
+                kernel_only=False, programs=frozenset({"init"})),
+    MessageRule("systemd_shutdown", Kind.SHUTDOWN,
+                _r(r"^Reached target (?:System )?(?:Shutdown|Reboot|Power-Off|Halt)\b"),
+                kernel_only=False, programs=frozenset({"systemd"})),
+    MessageRule("kernel_restart", Kind.SHUTDOWN, _r(r"^reboot: (?:Restarting system|Power down)")),
+    # The table size set from user space (kube-proxy logs it; so does sysctl -w when logged).
+    MessageRule(
+        "kube_proxy_sysctl",
+        Kind.SYSCTL,
+        _r(r"[Ss]et sysctl\"? (?:entry=\"|')net/netfilter/nf_conntrack_max[\"'] "
+           r"(?:value=|to )(?P<max>\d+)"),
+        kernel_only=False,
+    ),
+    MessageRule(
+        "sysctl_assignment",
+        Kind.SYSCTL,
+        _r(r"\b(?:net\.netfilter\.nf_conntrack_max|net\.nf_conntrack_max|"
+           r"net\.ipv4\.netfilter\.ip_conntrack_max)\s*=\s*(?P<max>\d+)"),
+        kernel_only=False,
+    ),
+)
+
+#: Cheap literal test: a message containing none of these matches no rule.
+_PREFILTER = re.compile(
+    r"conntrack|callbacks suppressed|\(C\)|\(c\)|NETLINK|IPVS|ip_set|Linux version|"
+    r"rsyslogd|running in system|exiting on signal|Kernel logging|shutting down|runlevel|"
+    r"Reached target|reboot:"
+)
+_UPTIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+KERNEL_PROGRAMS = frozenset({"kernel", "", "vmunix"})
+
+
+@dataclass(frozen=True)
+class Classified:
+    """What a message is, and the facts it carries."""
+
+    kind: Kind
+    rule: str | None = None
+    count: int | None = None
+    module: str | None = None
+    conntrack_max: int | None = None
+    conntrack_buckets: int | None = None
+
+
+PLAIN = Classified(Kind.MESSAGE)
+
+
+def classify(message: str, program: str | None) -> Classified:
+    """Classify one message.
+
+    >>> classify("nf_conntrack: table full, dropping packet.", "kernel").kind.value
+    'conntrack_drop'
+    >>> classify("__ratelimit: 310 callbacks suppressed", "kernel").count
+    310
+    """
+    if not _PREFILTER.search(message):
+        return PLAIN
+    text = _UPTIME.sub("", message, count=1)
+    prog = (program or "").lower()
+    is_kernel = prog in KERNEL_PROGRAMS
+    for rule in MESSAGE_RULES:
+        if rule.kernel_only and not is_kernel:
+            continue
+        if rule.programs is not None and prog not in rule.programs:
+            continue
+        m = rule.pattern.search(text)
+        if m is None:
+            continue
+        g: dict[str, Any] = m.groupdict()
+        return Classified(
+            kind=rule.kind,
+            rule=rule.id,
+            count=int(g["count"]) if g.get("count") else None,
+            module=g.get("module") or rule.module,
+            conntrack_max=int(g["max"]) if g.get("max") else None,
+            conntrack_buckets=int(g["buckets"]) if g.get("buckets") else None,
+        )
+    return PLAIN
+
+
+#: Modules whose load means connection tracking is active.
+CONNTRACK_MODULES = frozenset(
+    {"nf_conntrack", "ip_conntrack", "nf_conntrack_ipv4", "nf_conntrack_ipv6",
+     "nf_conntrack_netlink", "iptable_nat", "nf_nat", "xt_state", "xt_conntrack"}
+)

@@ -1,0 +1,97 @@
+"""The correlator: from an events table to explained incidents.
+
+Example:
+    >>> from conntrack_forensics import load
+    >>> from conntrack_forensics.correlate import correlate
+    >>> incidents = correlate(load("sample_logs/bogon-nat-listing").events)
+    >>> incidents[0].cause
+    'module_autoload'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..classify import CONNTRACK_MODULES
+from ..model import Kind
+from . import outcome, remedies, timeline, triggers
+from .incidents import HostView, bursts, count, host_views, table_size
+from .model import Candidate, Incident, ModuleLoad, Recommendation, Recovery, TimelineEntry, ref
+
+DEFAULT_GAP = 300
+
+
+def correlate(
+    events: pd.DataFrame, gap: float = DEFAULT_GAP, host: str | None = None
+) -> list[Incident]:
+    """Find and explain every incident, sorted by start time then host.
+
+    Args:
+        events: the events table from :func:`conntrack_forensics.load`.
+        gap: longest quiet spell, in seconds, inside one incident.
+        host: only this host's incidents.
+    """
+    timed = events.loc[events["time"].notna() | (events["kind"] == Kind.COMMAND.value)]
+    out: list[Incident] = []
+    for name, view in host_views(timed).items():
+        if host is not None and name != host:
+            continue
+        for burst in bursts(view, gap):
+            out.append(_explain(view, burst, gap))
+    out.sort(key=lambda i: (i.start, i.host))
+    return out
+
+
+def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
+    start, end = burst["time"].iloc[0], burst["time"].iloc[-1]
+    counts = count(burst)
+    cmax, buckets = table_size(view, start)
+    kernel = view.kernel_version(start)
+    ev = view.events
+    boot = view.boot_start(start)
+    loads = ev.loc[(ev["kind"] == Kind.MODULE_LOAD.value) & (ev["time"] <= end)
+                   & ((ev["time"] >= boot) if boot is not None else True)]
+    module_loads = [
+        ModuleLoad(r.time, str(r.module), ref(r.source, r.line),
+                   str(r.evidence) if isinstance(r.evidence, str) else str(r.message))
+        for r in loads.drop_duplicates(subset=["time", "module"]).itertuples(index=False)
+    ]
+    candidates = triggers.rank(view, start)
+    trigger = triggers.pick_trigger(candidates)
+    cause, cause_reasons = outcome.cause(view, start, trigger)
+    recovery = outcome.recovery(view, end, gap)
+    ct_loads = loads.loc[loads["module"].isin(CONNTRACK_MODULES)]
+    first_load = ct_loads["time"].iloc[0] if len(ct_loads) else None
+    return Incident(
+        host=view.host,
+        start=start,
+        end=end,
+        drops_logged=counts.drops_logged,
+        drops_suppressed=counts.drops_suppressed,
+        peak_drops_per_second=counts.peak_per_second,
+        peak_drops_per_minute=counts.peak_per_minute,
+        conntrack_max=cmax,
+        conntrack_buckets=buckets,
+        kernel=kernel,
+        module_loads=module_loads,
+        trigger=trigger,
+        candidates=candidates,
+        cause=cause,
+        cause_reasons=cause_reasons,
+        recovery=recovery,
+        recommendations=remedies.recommend(cause, cmax, buckets, kernel),
+        timeline=timeline.build(view, start, end, trigger, first_load, recovery),
+        drops_per_second=counts.drops_per_second,
+    )
+
+
+
+__all__ = [
+    "Candidate",
+    "Incident",
+    "ModuleLoad",
+    "Recommendation",
+    "Recovery",
+    "TimelineEntry",
+    "correlate",
+]

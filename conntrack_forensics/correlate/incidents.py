@@ -1,0 +1,126 @@
+"""Find incidents and count them (CONTRACT section 5).
+
+An incident is a run of ``conntrack_drop`` / ``ratelimit_suppressed`` events on one host with no
+gap longer than ``gap`` seconds that holds at least one drop line. The same kernel message
+reaching several sources (dmesg, kern.log, messages, journal) counts once: per host and second,
+the largest count any one source shows, never the sum.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..classify import CONNTRACK_MODULES
+from ..model import Kind
+
+DROP_KINDS = (Kind.CONNTRACK_DROP.value, Kind.RATELIMIT_SUPPRESSED.value)
+UNKNOWN_HOST = "unknown"
+_KERNEL_VERSION = re.compile(r"Linux version (\S+)")
+
+
+@dataclass
+class HostView:
+    """One host's timed events, sorted, with helpers the correlator asks about."""
+
+    host: str
+    events: pd.DataFrame
+
+    def boot_start(self, t: pd.Timestamp) -> pd.Timestamp | None:
+        """The time of the last boot at or before ``t`` (``None`` when none is in evidence)."""
+        ev = self.events
+        boots = ev.loc[(ev["kind"] == Kind.BOOT.value) & (ev["time"] <= t), "time"]
+        return None if boots.empty else boots.max()
+
+    def conntrack_evidence(self) -> pd.DataFrame:
+        """Events that prove conntrack was loaded at their time."""
+        ev = self.events
+        loads = (ev["kind"] == Kind.MODULE_LOAD.value) & ev["module"].isin(CONNTRACK_MODULES)
+        sysctl = (ev["kind"] == Kind.SYSCTL.value) & ev["conntrack_max"].notna()
+        drops = ev["kind"] == Kind.CONNTRACK_DROP.value
+        return ev.loc[loads | sysctl | drops]
+
+    def kernel_version(self, at: pd.Timestamp) -> str | None:
+        """The kernel release from the boot banner nearest before ``at`` (else the next one)."""
+        ev = self.events
+        banners = ev.loc[(ev["kind"] == Kind.BOOT.value)
+                         & ev["message"].str.contains("Linux version", regex=False)]
+        before = banners.loc[banners["time"] <= at].iloc[::-1]
+        after = banners.loc[banners["time"] > at]
+        for msg in pd.concat([before, after])["message"]:
+            m = _KERNEL_VERSION.search(msg)
+            if m:
+                return m.group(1)
+        return None
+
+
+def host_views(events: pd.DataFrame) -> dict[str, HostView]:
+    """Events split by host (missing host names grouped as ``unknown``)."""
+    ev = events.assign(host=events["host"].fillna(UNKNOWN_HOST))
+    return {str(h): HostView(str(h), g) for h, g in ev.groupby("host", sort=True)}
+
+
+def bursts(view: HostView, gap: float) -> Iterator[pd.DataFrame]:
+    """Runs of drop events on a host separated by more than ``gap`` seconds."""
+    ev = view.events
+    rows = ev.loc[ev["kind"].isin(DROP_KINDS) & ev["time"].notna()]
+    if rows.empty:
+        return
+    rows = rows.sort_values("time", kind="mergesort")
+    ns = rows["time"].astype("int64").to_numpy()
+    run = np.concatenate([[0], np.cumsum(np.diff(ns) > gap * 1e9)])
+    for _, grp in rows.groupby(run, sort=True):
+        if (grp["kind"] == Kind.CONNTRACK_DROP.value).any():
+            yield grp
+
+
+def per_second(rows: pd.DataFrame) -> pd.Series:
+    """Counts per second, deduplicated across sources (max of any one source, not the sum)."""
+    if rows.empty:
+        return pd.Series(dtype="int64")
+    sec = rows["time"].dt.floor("s")
+    by_source = rows.groupby([sec, rows["source"]], sort=True)["count"].sum()
+    return by_source.groupby(level=0).max().astype("int64")
+
+
+@dataclass
+class Counts:
+    """The counted facts of one burst."""
+
+    drops_logged: int
+    drops_suppressed: int
+    peak_per_second: int
+    peak_per_minute: int
+    drops_per_second: pd.Series
+
+
+def count(burst: pd.DataFrame) -> Counts:
+    """Count a burst's logged and suppressed drops per CONTRACT section 5."""
+    drops = burst.loc[burst["kind"] == Kind.CONNTRACK_DROP.value]
+    supp = burst.loc[burst["kind"] == Kind.RATELIMIT_SUPPRESSED.value]
+    dps = per_second(drops)
+    per_min = dps.groupby(pd.DatetimeIndex(dps.index).floor("min")).sum() if len(dps) else dps
+    return Counts(
+        drops_logged=int(dps.sum()),
+        drops_suppressed=int(per_second(supp).sum()),
+        peak_per_second=int(dps.max()) if len(dps) else 0,
+        peak_per_minute=int(per_min.max()) if len(per_min) else 0,
+        drops_per_second=dps,
+    )
+
+
+def table_size(view: HostView, before: pd.Timestamp) -> tuple[int | None, int | None]:
+    """``(conntrack_max, conntrack_buckets)`` in force at ``before``.
+
+    The kernel banner gives both; a later sysctl overrides.
+    """
+    ev = view.events
+    known = ev.loc[(ev["time"] <= before)
+                   & ev["kind"].isin([Kind.MODULE_LOAD.value, Kind.SYSCTL.value])]
+    mx = known["conntrack_max"].dropna()
+    bk = known["conntrack_buckets"].dropna()
+    return (int(mx.iloc[-1]) if len(mx) else None, int(bk.iloc[-1]) if len(bk) else None)

@@ -1,0 +1,106 @@
+"""The knowledge base of commands that load connection tracking (``data/triggers.toml``).
+
+Rules are data: each is validated into a :class:`CommandRule` when first needed.
+
+Example:
+    >>> [r.id for r in match_command("/sbin/iptables -t nat -L")]
+    ['iptables_nat_table']
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from importlib import resources
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class CommandRule:
+    """One kind of command that loads (or looks like it loads) conntrack."""
+
+    id: str
+    pattern: re.Pattern[str]
+    weight: float
+    loads: tuple[str, ...]
+    reason: str
+    harmless: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.weight <= 1.0:
+            raise ValueError(f"rule {self.id}: weight must be in [0, 1]")
+
+
+@functools.cache
+def command_rules() -> tuple[CommandRule, ...]:
+    """All rules from the packaged knowledge base, in file order."""
+    text = resources.files("conntrack_forensics").joinpath("data/triggers.toml").read_text()
+    data = tomllib.loads(text)
+    rules = []
+    seen: set[str] = set()
+    for raw in data["rule"]:
+        rid = str(raw["id"])
+        if rid in seen:
+            raise ValueError(f"duplicate rule id {rid} in triggers.toml")
+        seen.add(rid)
+        rules.append(CommandRule(
+            id=rid,
+            pattern=re.compile(raw["pattern"]),
+            weight=float(raw["weight"]),
+            loads=tuple(raw.get("loads", ())),
+            reason=str(raw["reason"]),
+            harmless=bool(raw.get("harmless", False)),
+        ))
+    return tuple(rules)
+
+
+_WRAPPERS = frozenset({"sudo", "env", "nohup", "time", "nice", "command", "exec", "doas"})
+
+
+def normalize_command(command: str) -> str:
+    """A command with ``sudo``-like wrappers and directory prefixes removed.
+
+    >>> normalize_command("sudo /sbin/iptables -t nat -L")
+    'iptables -t nat -L'
+    """
+    try:
+        words = shlex.split(command, comments=False)
+    except ValueError:
+        words = command.split()
+    while words and words[0].rsplit("/", 1)[-1] in _WRAPPERS:
+        words = words[1:]
+        while words and (words[0].startswith("-") or "=" in words[0]):
+            option = words.pop(0)
+            if option in _OPTIONS_WITH_VALUE and words:
+                words.pop(0)
+    if words:
+        words[0] = words[0].rsplit("/", 1)[-1]
+    return " ".join(words)
+
+
+_OPTIONS_WITH_VALUE = frozenset({"-u", "-g", "-U", "-C", "-h", "-p", "-n", "-r", "-t"})
+
+
+def match_command(command: str) -> list[CommandRule]:
+    """The rules a command matches, best first (harmless look-alikes only when nothing else).
+
+    A command line with several commands (``a; b && c | d``) is matched part by part.
+    """
+    hits: list[CommandRule] = []
+    for part in re.split(r"\s*(?:;|&&|\|\||\|)\s*", command):
+        norm = normalize_command(part)
+        if not norm:
+            continue
+        for rule in command_rules():
+            if rule.pattern.search(" " + norm) and rule not in hits:
+                hits.append(rule)
+    real = [r for r in hits if not r.harmless]
+    chosen = real or hits
+    return sorted(chosen, key=lambda r: -r.weight)

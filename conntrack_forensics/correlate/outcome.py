@@ -1,0 +1,86 @@
+"""Cause and recovery of an incident.
+
+``cause`` (CONTRACT section 4): ``module_autoload`` when conntrack was loaded shortly before the
+burst (by a command, or a load line with no earlier conntrack activity in that boot);
+``capacity`` when conntrack was already active well before; else ``unknown``.
+
+``recovery``: ``reboot`` when a shutdown or boot follows the last drop within the gap;
+``drops_stopped`` when the host's evidence goes on past the gap without drops; ``None`` while
+drops are still going at the end of the evidence.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..model import Kind
+from ..timefmt import rfc3339
+from .incidents import HostView
+from .model import Candidate, Recovery, ref
+
+#: A conntrack load this long before the first drop or less can be the autoload.
+AUTOLOAD_WINDOW = pd.Timedelta(hours=1)
+#: A load this soon after a boot is the boot's own firewall set-up, not an autoload.
+BOOT_SETTLE = pd.Timedelta(minutes=5)
+
+
+def cause(
+    view: HostView, start: pd.Timestamp, trigger: Candidate | None
+) -> tuple[str, list[str]]:
+    """The cause and the evidence for it."""
+    boot = view.boot_start(start)
+    ct = view.conntrack_evidence()
+    ct = ct.loc[(ct["time"] < start) & ((ct["time"] >= boot) if boot is not None else True)]
+    loads = ct.loc[ct["kind"] == Kind.MODULE_LOAD.value]
+    recent = loads.loc[loads["time"] >= start - AUTOLOAD_WINDOW]
+    if boot is not None:
+        recent = recent.loc[recent["time"] > boot + BOOT_SETTLE]
+    if len(recent):
+        first_load = recent.iloc[0]
+        earlier = ct.loc[ct["time"] < first_load["time"]]
+        if earlier.empty:
+            reasons = [
+                f"{first_load['module']} was loaded at {rfc3339(first_load['time'])}, "
+                f"{(start - first_load['time']).total_seconds():.0f} s before the first drop "
+                f"({ref(first_load['source'], first_load['line'])})",
+                "no conntrack activity earlier in this boot",
+            ]
+            if trigger is not None:
+                reasons.append(f"the load follows `{trigger.command}` ({trigger.source})")
+            return "module_autoload", reasons
+    if len(ct):
+        first = ct.iloc[0]
+        return "capacity", [
+            f"conntrack was already active at {rfc3339(first['time'])} "
+            f"({ref(first['source'], first['line'])}), "
+            f"{(start - first['time']).total_seconds() / 3600:.1f} h before the first drop",
+            "the table filled under load",
+        ]
+    if trigger is not None:
+        return "module_autoload", [
+            f"`{trigger.command}` ({trigger.source}) loads conntrack and no conntrack activity "
+            "is in evidence before it",
+        ]
+    return "unknown", ["no evidence of when conntrack was loaded"]
+
+
+def recovery(view: HostView, end: pd.Timestamp, gap: float) -> Recovery | None:
+    """How the drops ended, if the evidence shows it."""
+    ev = view.events
+    after = ev.loc[ev["time"] > end]
+    stops = after.loc[after["kind"].isin([Kind.SHUTDOWN.value, Kind.BOOT.value])]
+    if len(stops) and stops["time"].iloc[0] - end <= pd.Timedelta(seconds=gap):
+        first = stops.iloc[0]
+        return Recovery(first["time"], "reboot", ref(first["source"], first["line"]),
+                        _text(first))
+    if len(after) and after["time"].max() - end > pd.Timedelta(seconds=gap):
+        drops = ev.loc[(ev["kind"] == Kind.CONNTRACK_DROP.value) & (ev["time"] <= end)]
+        last = drops.iloc[-1]
+        return Recovery(last["time"], "drops_stopped", ref(last["source"], last["line"]),
+                        _text(last))
+    return None
+
+
+def _text(row: pd.Series) -> str:
+    ev = row.get("evidence")
+    return str(ev) if isinstance(ev, str) else str(row["message"])

@@ -1,0 +1,443 @@
+"""Parse every input into one events table, resolving hosts, zones and years.
+
+This is the engine behind :func:`conntrack_forensics.load`: it asks the input layer for sources,
+the registry for a parser per source, collects raw batches, then decides for each source the
+host of events that name none, the time zone of zone-less times and the year of yearless
+syslog lines (CONTRACT section 1), recording every choice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import parsers as _parsers
+from .diagnostics import Diagnostics
+from .inputs import Source, is_binary, iter_sources, read_head
+from .model import TimeQuality, to_frame
+from .parsers.base import GiveUp, Head, Hints, ParseContext
+from .timeutil import (
+    YearChoice,
+    parse_tz,
+    rollover_offsets,
+    tz_name,
+    validate_year,
+    year_from_evidence,
+    year_not_after,
+)
+
+PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+
+
+@dataclass
+class InputSummary:
+    """What was read from one input file."""
+
+    path: str
+    format: str | None
+    host: str | None = None
+    records: int = 0
+    events: int = 0
+    skipped: int = 0
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    tz: str | None = None
+    tz_source: str | None = None
+    year: int | None = None
+    year_source: str | None = None
+
+
+@dataclass
+class Settings:
+    """The time settings in force, and where each came from."""
+
+    tz: str = "UTC"
+    tz_source: str = "default"
+    year: int | None = None
+    year_source: str | None = None
+    gap_seconds: int = 300
+    host: str | None = None
+
+
+@dataclass
+class LoadResult:
+    """Parsed evidence: ``events, diagnostics = cf.load(...)`` unpacks the two frames.
+
+    Attributes:
+        events: one row per event (CONTRACT section 3), sorted by time.
+        diagnostics: path, line, level, message, count.
+        inputs: one summary per input file.
+        settings: the zone and year choices.
+    """
+
+    events: pd.DataFrame
+    diagnostics: pd.DataFrame
+    inputs: list[InputSummary] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    diag: Diagnostics = field(default_factory=Diagnostics, repr=False)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        yield self.events
+        yield self.diagnostics
+
+
+@dataclass
+class _Parsed:
+    source: Source
+    index: int
+    fmt: str | None
+    raw: pd.DataFrame | None
+    records: int = 0
+    skipped: int = 0
+    host: str | None = None
+    tz: dt.tzinfo = dt.timezone.utc
+    tz_source: str = "default"
+    year: YearChoice | None = None
+    times: pd.Series | None = None  # UTC times known without a year decision
+    zoned: np.ndarray | None = None  # rows whose time carried its own zone
+
+
+def _as_list(paths: PathsArg) -> list[str | os.PathLike[str]]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [paths]
+    return list(paths)
+
+
+def load(
+    paths: PathsArg,
+    tz: str | None = None,
+    year: int | None = None,
+    host: str | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> LoadResult:
+    """Parse logs into an events DataFrame plus diagnostics, without correlating.
+
+    Args:
+        paths: files, directories, or ``-`` for standard input (one or a list).
+        tz: zone for times that carry none (IANA name or ``+08:00``); default from evidence.
+        year: year of the newest yearless syslog line; default inferred.
+        host: host name for evidence that names none.
+        progress: called with the size in bytes of each input once it has been read.
+
+    Example:
+        >>> events, diagnostics = load("sample_logs/bogon-nat-listing")
+        >>> events.loc[events.kind == "conntrack_drop", "host"].unique().tolist()
+        ['bogon']
+    """
+    cli_tz = parse_tz(tz) if tz else None
+    cli_year = validate_year(year)
+    diag = Diagnostics()
+    hints = Hints()
+    parsed: list[_Parsed] = []
+    for index, source in enumerate(iter_sources(_as_list(paths), diag)):
+        try:
+            parsed.append(_parse_source(source, index, diag, hints))
+        finally:
+            source.close()
+        if progress is not None:
+            progress(source.size)
+    settings = Settings(host=host)
+    events = _resolve(parsed, hints, cli_tz, cli_year, host, settings, diag)
+    inputs = _summaries(parsed, events)
+    return LoadResult(events, diag.to_frame(), inputs, settings, diag)
+
+
+def _parse_source(source: Source, index: int, diag: Diagnostics, hints: Hints) -> _Parsed:
+    if source.link_target is not None:
+        target = source.link_target
+        if source.basename == "localtime" and "zoneinfo/" in target:
+            zone = target.split("zoneinfo/", 1)[1]
+            hints.tz.setdefault(source.scope, (zone, source.name))
+        else:
+            diag.info(source.name, f"symbolic link to {target} (outside the input) not followed")
+        return _Parsed(source, index, None, None)
+    head_bytes = read_head(source, diag)
+    if head_bytes is None:
+        return _Parsed(source, index, None, None)
+    if not head_bytes.strip(b"\x00 \t\r\n"):
+        diag.info(source.name, "empty file")
+        return _Parsed(source, index, None, None)
+    if is_binary(head_bytes):
+        diag.warning(source.name, "binary file skipped (not a text log)")
+        return _Parsed(source, index, None, None)
+    head = Head.from_bytes(source.basename, head_bytes)
+    parser, _score = _parsers.pick(head)
+    if parser is None:
+        diag.info(source.name, "not a recognised log format; skipped")
+        return _Parsed(source, index, None, None)
+    ctx = ParseContext(source, diag, hints)
+    frames: list[pd.DataFrame] = []
+    try:
+        for batch in parser.parse(ctx):
+            frames.append(batch.to_frame())
+    except GiveUp as exc:
+        diag.error(source.name, f"{parser.NAME} parser {exc}; the rest of the file was not read")
+    except Exception as exc:  # a parser bug must not end the run: record it, go on
+        diag.error(source.name, f"{parser.NAME} parser failed: {type(exc).__name__}: {exc}")
+    raw = pd.concat(frames, ignore_index=True) if frames else None
+    return _Parsed(source, index, parser.NAME, raw, ctx.records, ctx.skipped)
+
+
+# ------------------------------------------------------------------------- resolution
+
+
+def _resolve(
+    parsed: list[_Parsed],
+    hints: Hints,
+    cli_tz: dt.tzinfo | None,
+    cli_year: int | None,
+    cli_host: str | None,
+    settings: Settings,
+    diag: Diagnostics,
+) -> pd.DataFrame:
+    rows = [p for p in parsed if p.raw is not None and len(p.raw)]
+    _fill_hosts(rows, hints, cli_host)
+    _choose_zones(rows, hints, cli_tz, settings, diag)
+    for p in rows:
+        assert p.raw is not None
+        p.times, p.zoned = _known_times(p.raw, p.tz)
+    groups: dict[str, list[_Parsed]] = {}
+    for p in rows:
+        assert p.raw is not None
+        if (p.raw["mon"] > 0).any():
+            groups.setdefault(p.source.group, []).append(p)
+    choices: list[YearChoice] = []
+    for members in groups.values():
+        choice = _choose_year(members, rows, cli_year)
+        choices.append(choice)
+        names = ", ".join(m.source.name for m in members)
+        if choice.source != "cli":
+            diag.info(members[-1].source.name, f"year {choice.year} for the yearless lines of "
+                      f"{names}: {choice.detail}")
+        _apply_year(members, choice, diag)
+    if cli_year is not None:
+        settings.year, settings.year_source = cli_year, "cli"
+    elif choices:
+        settings.year, settings.year_source = Counter(
+            (c.year, c.source) for c in choices).most_common(1)[0][0]
+    frames = [_final_frame(p) for p in rows]
+    if not frames:
+        return to_frame({})
+    allrows = pd.concat(frames, ignore_index=True)
+    allrows = allrows.sort_values(
+        ["_nat", "time", "_src", "line"], kind="mergesort", na_position="last"
+    )
+    return to_frame({c: allrows[c] for c in allrows.columns if not c.startswith("_")})
+
+
+def _fill_hosts(rows: list[_Parsed], hints: Hints, cli_host: str | None) -> None:
+    scope_hosts: dict[str, set[str]] = {}
+    for p in rows:
+        assert p.raw is not None
+        scope_hosts.setdefault(p.source.scope, set()).update(p.raw["host"].dropna().unique())
+    every = set().union(*scope_hosts.values()) if scope_hosts else set()
+    every |= {h for h, _ in hints.host.values()}
+    for p in rows:
+        assert p.raw is not None
+        scope = p.source.scope
+        hinted = hints.host.get(scope)
+        if hinted is not None:
+            fill: str | None = hinted[0]
+        elif len(scope_hosts.get(scope, ())) == 1:
+            fill = next(iter(scope_hosts[scope]))
+        elif len(every) == 1:
+            fill = next(iter(every))
+        else:
+            fill = cli_host
+        if fill is not None and p.raw["host"].isna().any():
+            p.raw["host"] = p.raw["host"].fillna(fill)
+        hosts = p.raw["host"].dropna()
+        p.host = hosts.mode().iloc[0] if len(hosts) else fill
+
+
+def _choose_zones(
+    rows: list[_Parsed],
+    hints: Hints,
+    cli_tz: dt.tzinfo | None,
+    settings: Settings,
+    diag: Diagnostics,
+) -> None:
+    if cli_tz is not None:
+        for p in rows:
+            p.tz, p.tz_source = cli_tz, "cli"
+        settings.tz, settings.tz_source = tz_name(cli_tz), "cli"
+        return
+    by_host: dict[str, tuple[str, str]] = {}
+    for p in rows:
+        hint = hints.tz.get(p.source.scope)
+        if hint is not None and p.host is not None:
+            by_host.setdefault(p.host, hint)
+    used: Counter[str] = Counter()
+    for p in rows:
+        assert p.raw is not None
+        hint = hints.tz.get(p.source.scope) or (by_host.get(p.host) if p.host else None)
+        needs_zone = bool((p.raw["mon"] > 0).any() or p.raw["iso"].notna().any())
+        if hint is not None:
+            p.tz, p.tz_source = parse_tz(hint[0]), "evidence"
+            used[hint[0]] += 1
+            if needs_zone:
+                diag.info(p.source.name, f"time zone {hint[0]} from {hint[1]}")
+        elif needs_zone and (p.raw["mon"] > 0).any():
+            diag.info(p.source.name, "no time zone in the evidence for this host: local times "
+                         "taken as UTC (pass --tz to set it)")
+    if used:
+        settings.tz, settings.tz_source = used.most_common(1)[0][0], "evidence"
+
+
+_ZONED = r"(?:[Zz]|[+-]\d\d:?\d\d)$"
+
+
+def _known_times(raw: pd.DataFrame, tz: dt.tzinfo) -> tuple[pd.Series, np.ndarray]:
+    """UTC times of rows that need no year decision, and which of them carried a zone."""
+    times = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
+    zoned = np.zeros(len(raw), dtype=bool)
+    ep = raw["epoch"].notna().to_numpy()
+    if ep.any():
+        times[ep] = pd.to_datetime(raw.loc[ep, "epoch"].astype("float64"), unit="s", utc=True)
+        zoned |= ep
+    iso_mask = raw["iso"].notna().to_numpy()
+    if iso_mask.any():
+        text = raw.loc[iso_mask, "iso"].str.replace(",", ".", regex=False).str.replace(
+            " ", "T", regex=False)
+        has_zone = text.str.contains(_ZONED, regex=True).to_numpy(dtype=bool)
+        idx = raw.index[iso_mask]
+        if has_zone.any():
+            times[idx[has_zone]] = pd.to_datetime(
+                text[has_zone], format="ISO8601", utc=True, errors="coerce")
+            zoned[np.flatnonzero(iso_mask)[has_zone]] = True
+        if (~has_zone).any():
+            naive = pd.to_datetime(text[~has_zone], format="ISO8601", errors="coerce")
+            times[idx[~has_zone]] = _localize(naive, tz)
+    return times, zoned
+
+
+def _localize(naive: pd.Series, tz: dt.tzinfo) -> pd.Series:
+    """Local wall-clock times to UTC; DST gaps shift forward, repeated hours are inferred."""
+    try:
+        local = naive.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
+    except (ValueError, TypeError):
+        local = naive.dt.tz_localize(
+            tz, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
+    return local.dt.tz_convert("UTC")
+
+
+def _yearless(p: _Parsed) -> pd.DataFrame:
+    assert p.raw is not None
+    return p.raw.loc[p.raw["mon"] > 0, ["mon", "day", "sod"]]
+
+
+def _choose_year(members: list[_Parsed], rows: list[_Parsed], cli_year: int | None) -> YearChoice:
+    parts = [_yearless(p) for p in members]
+    stream = pd.concat(parts, ignore_index=True)
+    mon = stream["mon"].to_numpy()
+    day = stream["day"].to_numpy()
+    offsets = rollover_offsets(mon)
+    last_off = int(offsets[-1])
+    if cli_year is not None:
+        return YearChoice(cli_year, "cli", "given with --year")
+    member_ids = {p.index for p in members}
+    hosts = {p.host for p in members if p.host}
+    others = [p for p in rows if p.index not in member_ids and p.times is not None]
+    same = [p for p in others if p.host in hosts]
+    for pool in (same, others):
+        dated = [(p, p.times.dropna()) for p in pool if p.times is not None]
+        dated = [(p, t) for p, t in dated if len(t)]
+        if dated:
+            evidence = pd.concat([t for _, t in dated], ignore_index=True)
+            base = year_from_evidence(mon, day, offsets, evidence)
+            if base is not None:
+                names = ", ".join(sorted({p.source.name for p, _ in dated})[:3])
+                return YearChoice(base + last_off, "evidence",
+                                  f"inferred from dated evidence in {names}")
+    newest = members[-1]
+    last = stream.iloc[-1]
+    if newest.source.mtime is not None:
+        limit = newest.source.mtime.astimezone(newest.tz).replace(tzinfo=None)
+        year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), limit)
+        return YearChoice(year, "mtime", f"inferred from the modification time of "
+                          f"{newest.source.name} ({limit:%Y-%m-%d %H:%M})")
+    now = dt.datetime.now(newest.tz).replace(tzinfo=None)
+    year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), now)
+    return YearChoice(year, "default", "no dated evidence or modification time: the latest "
+                      "year that is not in the future")
+
+
+def _apply_year(members: list[_Parsed], choice: YearChoice, diag: Diagnostics) -> None:
+    parts = [_yearless(p) for p in members]
+    months = np.concatenate([part["mon"].to_numpy() for part in parts])
+    offsets = rollover_offsets(months)
+    base = choice.year - int(offsets[-1])
+    pos = 0
+    for p, part in zip(members, parts, strict=True):
+        assert p.raw is not None and p.times is not None
+        off = offsets[pos:pos + len(part)]
+        pos += len(part)
+        p.year = choice
+        naive = pd.to_datetime(
+            pd.DataFrame({"year": base + off, "month": part["mon"].to_numpy(),
+                          "day": part["day"].to_numpy()}),
+            errors="coerce",
+        ) + pd.to_timedelta(part["sod"].to_numpy(), unit="s")
+        bad = int(naive.isna().sum())
+        if bad:
+            first = int(p.raw.loc[part.index[naive.isna().to_numpy()][0], "line"])
+            diag.warning(p.source.name, "date does not exist in the inferred year (Feb 29?)",
+                         first, bad)
+        naive.index = part.index
+        p.times.loc[part.index] = _localize(naive, p.tz)
+
+
+def _final_frame(p: _Parsed) -> pd.DataFrame:
+    raw = p.raw
+    assert raw is not None and p.times is not None and p.zoned is not None
+    out = raw.drop(columns=["epoch", "iso", "mon", "day", "sod"])
+    out["time"] = p.times
+    quality = np.full(len(raw), TimeQuality.UNKNOWN.value, dtype=object)
+    has_time = p.times.notna().to_numpy()
+    local_ok = p.tz_source in ("cli", "evidence")
+    zone_q = TimeQuality.EXACT.value if local_ok else TimeQuality.ASSUMED_TZ.value
+    quality[has_time] = zone_q
+    quality[has_time & p.zoned] = TimeQuality.EXACT.value
+    yearless = (raw["mon"] > 0).to_numpy() & has_time
+    if p.year is not None and p.year.source != "cli":
+        quality[yearless] = TimeQuality.INFERRED_YEAR.value
+    out["time_quality"] = quality
+    out["source"] = p.source.name
+    out["format"] = p.fmt
+    out["_src"] = p.index
+    out["_nat"] = ~has_time
+    return out
+
+
+def _summaries(parsed: list[_Parsed], events: pd.DataFrame) -> list[InputSummary]:
+    out: list[InputSummary] = []
+    by_source = {name: grp for name, grp in events.groupby("source", sort=False)} \
+        if len(events) else {}
+    for p in parsed:
+        grp = by_source.get(p.source.name)
+        times = grp["time"].dropna() if grp is not None else pd.Series(dtype="object")
+        out.append(InputSummary(
+            path=p.source.name,
+            format=p.fmt,
+            host=p.host,
+            records=p.records,
+            events=0 if grp is None else len(grp),
+            skipped=p.skipped,
+            first=times.min() if len(times) else None,
+            last=times.max() if len(times) else None,
+            tz=tz_name(p.tz) if p.raw is not None else None,
+            tz_source=p.tz_source if p.raw is not None else None,
+            year=p.year.year if p.year else None,
+            year_source=p.year.source if p.year else None,
+        ))
+    return out
+
+
+__all__ = ["InputSummary", "LoadResult", "Settings", "load"]

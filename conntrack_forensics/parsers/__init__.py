@@ -1,0 +1,20 @@
+"""Parsers, one module per log source, registered in :mod:`.registry`.
+
+Every module in this package is imported here, so adding a source means adding one file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from .base import Head, ParseContext, Parser, RawBatch
+from .registry import formats, parsers, pick, register
+
+_INFRASTRUCTURE = {"base", "registry"}
+
+for _info in pkgutil.iter_modules(__path__):
+    if _info.name not in _INFRASTRUCTURE and not _info.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_info.name}")
+
+__all__ = ["Head", "ParseContext", "Parser", "RawBatch", "formats", "parsers", "pick", "register"]

@@ -1,0 +1,214 @@
+"""What every parser is: a small object with ``sniff()`` and a streaming ``parse()``.
+
+A parser declares ``NAME`` (the value of the ``format`` column), a one-line ``DESCRIPTION``,
+and implements:
+
+* ``sniff(head)`` -> a score in [0, 1] from the first lines of a file, by content (the file name
+  is only a hint); the registry gives the file to the best score of at least 0.5.
+* ``parse(ctx)`` -> an iterator of :class:`RawBatch` es, each a block of events whose times are
+  not yet resolved (a syslog line has a month and day but no year; the loader decides).
+
+Parsers report bad lines with ``ctx.skip(line, reason)``; after
+:data:`MAX_CONSECUTIVE_FAILURES` in a row a parser gives up on the file, and says so.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from ..classify import PLAIN, Classified
+from ..diagnostics import Diagnostics
+from ..inputs import LineChunk, Source, iter_line_chunks
+from ..model import Kind
+
+MAX_CONSECUTIVE_FAILURES = 1000
+SNIFF_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class Head:
+    """The first bytes of a file, decoded, for sniffing."""
+
+    name: str
+    text: str
+    lines: tuple[str, ...]
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes, max_lines: int = 200) -> Head:
+        """Decode a file's first bytes; a last partial line is dropped when more follows."""
+        text = data.replace(b"\x00", b"").decode("utf-8", "replace")
+        lines = text.split("\n")
+        if len(lines) > 1 and not text.endswith("\n"):
+            lines = lines[:-1]
+        kept = tuple(ln.rstrip("\r") for ln in lines if ln.strip())[:max_lines]
+        return cls(name=name, text=text, lines=kept)
+
+
+class GiveUp(Exception):
+    """Raised inside a parser when too many lines in a row could not be parsed."""
+
+
+@dataclass
+class Hints:
+    """Facts about a host's configuration found in its files (zone, host name)."""
+
+    tz: dict[str, tuple[str, str]] = field(default_factory=dict)  # scope -> (zone, path)
+    host: dict[str, tuple[str, str]] = field(default_factory=dict)  # scope -> (name, path)
+
+
+@dataclass
+class ParseContext:
+    """Everything a parser may touch while reading one source."""
+
+    source: Source
+    diag: Diagnostics
+    hints: Hints
+    records: int = 0
+    skipped: int = 0
+    _run: int = 0
+
+    def chunks(self) -> Iterator[LineChunk]:
+        """The source's decoded lines, in chunks."""
+        return iter_line_chunks(self.source, self.diag)
+
+    def ok(self) -> None:
+        """Count one record read into an event."""
+        self.records += 1
+        self._run = 0
+
+    def skip(self, line: int, reason: str) -> None:
+        """Count one record that could not be used, folded into the diagnostics by reason.
+
+        Raises:
+            GiveUp: after too many failures in a row (the loader records it and moves on).
+        """
+        self.records += 1
+        self.skipped += 1
+        self._run += 1
+        self.diag.warning(self.source.name, reason, line)
+        if self._run >= MAX_CONSECUTIVE_FAILURES:
+            raise GiveUp(f"gave up after {self._run} consecutive unparsable lines")
+
+    def hint_tz(self, zone: str) -> None:
+        """Record the zone this source's host is configured for."""
+        self.hints.tz.setdefault(self.source.scope, (zone, self.source.name))
+
+    def hint_host(self, name: str) -> None:
+        """Record the host name this source's host is configured with."""
+        self.hints.host.setdefault(self.source.scope, (name, self.source.name))
+
+
+class RawBatch:
+    """A block of parsed events with unresolved times, built row by row.
+
+    A row gives its time one of three ways: ``epoch`` (seconds since 1970, UTC), ``iso`` (an
+    RFC 3339 text, with or without offset) or ``mon``/``day``/``sod`` (a yearless local time,
+    ``sod`` being seconds of the day). A row with none has no known time.
+    """
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "line", "host", "program", "pid", "user", "message", "kind", "count", "module",
+        "conntrack_max", "conntrack_buckets", "evidence", "epoch", "iso", "mon", "day", "sod",
+        "not_before", "not_after",
+    )
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list[Any]] = {c: [] for c in self.COLUMNS}
+
+    def __len__(self) -> int:
+        return len(self.cols["line"])
+
+    def add(
+        self,
+        line: int,
+        message: str,
+        *,
+        host: str | None = None,
+        program: str | None = None,
+        pid: int | None = None,
+        user: str | None = None,
+        cls: Classified = PLAIN,
+        kind: Kind | None = None,
+        count: int = 1,
+        evidence: str | None = None,
+        epoch: float | None = None,
+        iso: str | None = None,
+        mdsod: tuple[int, int, float] | None = None,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+    ) -> None:
+        """Append one event."""
+        c = self.cols
+        k = kind or cls.kind
+        c["line"].append(line)
+        c["host"].append(host)
+        c["program"].append(program)
+        c["pid"].append(pid)
+        c["user"].append(user)
+        c["message"].append(message)
+        c["kind"].append(k.value)
+        c["count"].append(cls.count if cls.count is not None else count)
+        c["module"].append(cls.module)
+        c["conntrack_max"].append(cls.conntrack_max)
+        c["conntrack_buckets"].append(cls.conntrack_buckets)
+        c["evidence"].append(evidence if k is not Kind.MESSAGE else None)
+        c["epoch"].append(epoch)
+        c["iso"].append(iso)
+        if mdsod is None:
+            c["mon"].append(0)
+            c["day"].append(0)
+            c["sod"].append(0.0)
+        else:
+            c["mon"].append(mdsod[0])
+            c["day"].append(mdsod[1])
+            c["sod"].append(mdsod[2])
+        c["not_before"].append(not_before)
+        c["not_after"].append(not_after)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The batch as a raw frame (times unresolved)."""
+        c = self.cols
+        return pd.DataFrame(
+            {
+                "line": pd.array(c["line"], dtype="Int64"),
+                "host": pd.array(c["host"], dtype="string"),
+                "program": pd.array(c["program"], dtype="string"),
+                "pid": pd.array(c["pid"], dtype="Int64"),
+                "user": pd.array(c["user"], dtype="string"),
+                "message": pd.array(c["message"], dtype="string"),
+                "kind": pd.array(c["kind"], dtype="string"),
+                "count": pd.array(c["count"], dtype="Int64"),
+                "module": pd.array(c["module"], dtype="string"),
+                "conntrack_max": pd.array(c["conntrack_max"], dtype="Int64"),
+                "conntrack_buckets": pd.array(c["conntrack_buckets"], dtype="Int64"),
+                "evidence": pd.array(c["evidence"], dtype="string"),
+                "epoch": pd.array(c["epoch"], dtype="Float64"),
+                "iso": pd.array(c["iso"], dtype="string"),
+                "mon": pd.array(c["mon"], dtype="int64"),
+                "day": pd.array(c["day"], dtype="int64"),
+                "sod": pd.array(c["sod"], dtype="float64"),
+                "not_before": pd.to_datetime(pd.Series(c["not_before"], dtype=object), utc=True),
+                "not_after": pd.to_datetime(pd.Series(c["not_after"], dtype=object), utc=True),
+            }
+        )
+
+
+class Parser(abc.ABC):
+    """Base class of every parser; see the module docstring."""
+
+    NAME: ClassVar[str]
+    DESCRIPTION: ClassVar[str]
+
+    @abc.abstractmethod
+    def sniff(self, head: Head) -> float:
+        """How sure this parser is that ``head`` is its format, in [0, 1]."""
+
+    @abc.abstractmethod
+    def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
+        """Read the source, yielding batches of events."""

@@ -1,0 +1,144 @@
+"""Syslog files: ``/var/log/messages``, ``kern.log``, ``syslog``, ``secure``, ``cron``...
+
+Three line layouts, detected per line:
+
+* RFC 3164 / BSD: ``Apr 27 00:03:27 bogon kernel: msg`` (optional ``<pri>``, no year);
+* RFC 3339 high precision (rsyslog ``RSYSLOG_FileFormat``):
+  ``2024-03-14T09:12:03.481205+00:00 host kernel: msg``;
+* RFC 5424: ``<6>1 2024-03-14T09:12:03Z host app 123 ID [sd] msg``.
+
+``last message repeated N times`` (sysklogd, rsyslog) and ``message repeated N times: [msg]``
+become an event of the repeated message's kind with ``count`` N.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..classify import PLAIN, Classified, classify
+from .base import Head, ParseContext, Parser, RawBatch
+from .registry import register
+
+MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+_BSD = re.compile(
+    r"(?:<\d{1,3}>)?(?P<mon>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) "
+    r"(?P<h>\d\d):(?P<mi>\d\d):(?P<s>\d\d)(?P<frac>\.\d{1,9})? (?P<host>\S+) ?(?P<rest>.*)"
+)
+_ISO = re.compile(
+    r"(?:<\d{1,3}>)?(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?"
+    r"(?:Z|[+-]\d\d:?\d\d)?) (?P<host>\S+) ?(?P<rest>.*)"
+)
+_RFC5424 = re.compile(
+    r"<\d{1,3}>1 (?P<ts>\S+) (?P<host>\S+) (?P<app>\S+) (?P<procid>\S+) (?P<msgid>\S+) "
+    r"(?P<sd>-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (?P<msg>.*))?"
+)
+_TAG = re.compile(r"(?P<prog>[^\s:\[\]]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)")
+_REPEAT = re.compile(r"(?:last )?message repeated (?P<n>\d+) times?(?::\s*\[\s?(?P<text>.*)\])?")
+
+
+@register
+class SyslogParser(Parser):
+    """RFC 3164, RFC 3339 and RFC 5424 syslog files."""
+
+    NAME = "syslog"
+    DESCRIPTION = "syslog files (RFC 3164 with year inference, RFC 3339, RFC 5424)"
+
+    def sniff(self, head: Head) -> float:
+        """Share of the first lines that are syslog lines."""
+        if not head.lines:
+            return 0.0
+        good = sum(1 for ln in head.lines if _match(ln) is not None)
+        return good / len(head.lines)
+
+    def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
+        """Stream the file's lines as events."""
+        last: dict[tuple[str | None, str | None], tuple[str, Classified]] = {}
+        for chunk in ctx.chunks():
+            batch = RawBatch()
+            for i, line in enumerate(chunk.lines):
+                lineno = chunk.first + i
+                if not line.strip():
+                    continue
+                m = _match(line)
+                if m is None:
+                    ctx.skip(lineno, "line is not in a syslog format")
+                    continue
+                ctx.ok()
+                host, program, pid, msg = m.host, m.program, m.pid, m.msg
+                rep = _REPEAT.fullmatch(msg)
+                if rep is not None:
+                    n = int(rep.group("n"))
+                    text = rep.group("text")
+                    if text is not None:
+                        cls = classify(text, program)
+                    else:
+                        prev = last.get((host, program)) or last.get((host, None))
+                        cls = prev[1] if prev else PLAIN
+                    cls = Classified(cls.kind, cls.rule, n, cls.module)
+                else:
+                    cls = classify(msg, program)
+                    last[(host, program)] = (msg, cls)
+                    last[(host, None)] = (msg, cls)
+                batch.add(
+                    lineno, msg, host=host, program=program, pid=pid, cls=cls,
+                    evidence=line, iso=m.iso, mdsod=m.mdsod,
+                )
+            if len(batch):
+                yield batch
+
+
+@dataclass(frozen=True)
+class _Line:
+    host: str | None
+    program: str | None
+    pid: int | None
+    msg: str
+    iso: str | None = None
+    mdsod: tuple[int, int, float] | None = None
+
+
+def _match(line: str) -> _Line | None:
+    """Split a syslog line into its time, host, program, pid and message."""
+    first = line[:1]
+    if first.isdigit() or first == "<":
+        m = _ISO.fullmatch(line)
+        if m is not None:
+            return _with_tag(m.group("host"), m.group("rest"), iso=m.group("ts"))
+    if first == "<":
+        m5 = _RFC5424.fullmatch(line)
+        if m5 is not None and m5.group("ts") != "-":
+            app, procid, host = m5.group("app"), m5.group("procid"), m5.group("host")
+            return _Line(
+                host=None if host == "-" else host,
+                program=None if app == "-" else app,
+                pid=int(procid) if procid.isdigit() else None,
+                msg=(m5.group("msg") or "").removeprefix("\ufeff"),
+                iso=m5.group("ts"),
+            )
+    m = _BSD.fullmatch(line)
+    if m is None or m.group("mon") not in MONTHS:
+        return None
+    day, h, mi, s = (int(m.group(g)) for g in ("day", "h", "mi", "s"))
+    if not 1 <= day <= 31 or h > 23 or mi > 59 or s > 60:
+        return None
+    frac = m.group("frac")
+    sod = h * 3600 + mi * 60 + s + (float(frac) if frac else 0.0)
+    return _with_tag(m.group("host"), m.group("rest"), mdsod=(MONTHS[m.group("mon")], day, sod))
+
+
+def _with_tag(
+    host: str, rest: str, iso: str | None = None, mdsod: tuple[int, int, float] | None = None
+) -> _Line:
+    if host.endswith(":"):  # no host name in the line: what looked like one is the tag
+        rest = f"{host} {rest}"
+        host = ""
+    t = _TAG.fullmatch(rest)
+    if t is None:
+        return _Line(host or None, None, None, rest, iso, mdsod)
+    pid = t.group("pid")
+    return _Line(host or None, t.group("prog"), int(pid) if pid else None, t.group("msg"),
+                 iso, mdsod)

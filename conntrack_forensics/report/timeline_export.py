@@ -1,0 +1,60 @@
+"""Timelines for other tools: CSV, JSON Lines, and Timesketch's CSV import format."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any, TextIO
+
+import pandas as pd
+
+from ..model import EVENT_COLUMNS
+from ..timefmt import rfc3339
+
+_TIME_COLUMNS = ("time", "not_before", "not_after")
+
+
+def _value(col: str, v: Any) -> Any:
+    if v is None or v is pd.NA or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if col in _TIME_COLUMNS:
+        return rfc3339(v)
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _records(events: pd.DataFrame) -> Any:
+    cols = list(EVENT_COLUMNS)
+    for row in events[cols].itertuples(index=False, name=None):
+        yield {c: _value(c, v) for c, v in zip(cols, row, strict=True)}
+
+
+def write_timeline(events: pd.DataFrame, fmt: str, out: TextIO) -> int:
+    """Write events in ``fmt`` (csv, jsonl, timesketch); returns rows left out."""
+    if fmt == "jsonl":
+        for rec in _records(events):
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        return 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(EVENT_COLUMNS))
+        writer.writeheader()
+        for rec in _records(events):
+            writer.writerow(rec)
+        return 0
+    if fmt == "timesketch":
+        fields = ["message", "datetime", "timestamp_desc", "host", "kind", "source", "line",
+                  "format", "program", "pid", "user", "count", "time_quality"]
+        writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        left_out = 0
+        for rec in _records(events):
+            if rec["time"] is None:
+                left_out += 1
+                continue
+            rec["datetime"] = rec["time"]
+            rec["timestamp_desc"] = ("Command Run" if rec["kind"] == "command"
+                                     else "Event Recorded")
+            writer.writerow(rec)
+        return left_out
+    raise ValueError(f"unknown timeline format {fmt}")
