@@ -99,7 +99,8 @@ class _Parsed:
     tz: dt.tzinfo = dt.timezone.utc
     tz_source: str = "default"
     year: YearChoice | None = None
-    times: pd.Series | None = None  # UTC times known without a year decision
+    times: pd.Series | None = None  # UTC times (yearless rows filled once a year is chosen)
+    dated: pd.Series | None = None  # times that needed no year decision: evidence for others
     zoned: np.ndarray | None = None  # rows whose time carried its own zone
 
 
@@ -203,6 +204,7 @@ def _resolve(
     for p in rows:
         assert p.raw is not None
         p.times, p.zoned = _known_times(p.raw, p.tz)
+        p.dated = p.times.dropna()
     groups: dict[str, list[_Parsed]] = {}
     for p in rows:
         assert p.raw is not None
@@ -344,11 +346,10 @@ def _choose_year(members: list[_Parsed], rows: list[_Parsed], cli_year: int | No
         return YearChoice(cli_year, "cli", "given with --year")
     member_ids = {p.index for p in members}
     hosts = {p.host for p in members if p.host}
-    others = [p for p in rows if p.index not in member_ids and p.times is not None]
+    others = [p for p in rows if p.index not in member_ids]
     same = [p for p in others if p.host in hosts]
     for pool in (same, others):
-        dated = [(p, p.times.dropna()) for p in pool if p.times is not None]
-        dated = [(p, t) for p, t in dated if len(t)]
+        dated = [(p, p.dated) for p in pool if p.dated is not None and len(p.dated)]
         if dated:
             evidence = pd.concat([t for _, t in dated], ignore_index=True)
             base = year_from_evidence(mon, day, offsets, evidence)

@@ -1,0 +1,95 @@
+"""Counting rules (CONTRACT section 5) on small hand-made evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import conntrack_forensics as cf
+
+DROP = "kernel: nf_conntrack: table full, dropping packet."
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def test_same_kernel_line_in_two_sources_counts_once(tmp_path: Path) -> None:
+    lines = [f"Apr 27 00:03:27 bogon {DROP}", f"Apr 27 00:03:27 bogon {DROP}",
+             f"Apr 27 00:03:28 bogon {DROP}"]
+    _write(tmp_path / "messages", lines)
+    _write(tmp_path / "kern.log", lines[:2])  # a second copy of the first two only
+    (inc,) = cf.analyze(tmp_path, year=2017).incidents
+    assert inc.drops_logged == 3
+    assert inc.peak_drops_per_second == 2
+
+
+def test_largest_source_wins_per_second(tmp_path: Path) -> None:
+    _write(tmp_path / "messages", [f"Apr 27 00:03:27 bogon {DROP}",
+                                   "Apr 27 00:03:27 bogon kernel: last message repeated 9 times"])
+    _write(tmp_path / "kern.log", [f"Apr 27 00:03:27 bogon {DROP}"] * 3)
+    (inc,) = cf.analyze(tmp_path, year=2017).incidents
+    assert inc.drops_logged == 10
+
+
+def test_gap_splits_incidents_and_is_honoured(tmp_path: Path) -> None:
+    _write(tmp_path / "messages", [
+        f"Apr 27 00:00:00 bogon {DROP}",
+        f"Apr 27 00:04:00 bogon {DROP}",   # 240 s later: same incident at the default gap
+        f"Apr 27 00:20:00 bogon {DROP}",   # 960 s later: a new one
+    ])
+    assert [i.drops_logged for i in cf.analyze(tmp_path, year=2017).incidents] == [2, 1]
+    assert len(cf.analyze(tmp_path, year=2017, gap=100).incidents) == 3
+    assert len(cf.analyze(tmp_path, year=2017, gap=1000).incidents) == 1
+
+
+def test_suppressed_forms_are_summed_inside_window(tmp_path: Path) -> None:
+    _write(tmp_path / "messages", [
+        "Apr 27 00:00:00 bogon kernel: net_ratelimit: 7 callbacks suppressed",  # before: joins
+        f"Apr 27 00:00:01 bogon {DROP}",
+        "Apr 27 00:00:05 bogon kernel: nf_conntrack: 10 callbacks suppressed",
+        "Apr 27 00:00:10 bogon kernel: __ratelimit: 100 callbacks suppressed",
+        "Apr 27 00:00:15 bogon kernel: 1000 callbacks suppressed",
+        f"Apr 27 00:00:16 bogon {DROP}",
+        "Apr 27 02:00:00 bogon kernel: net_ratelimit: 5 callbacks suppressed",  # far away
+    ])
+    (inc,) = cf.analyze(tmp_path, year=2017).incidents
+    assert inc.drops_suppressed == 1117
+    assert inc.start.minute == 0 and inc.start.second == 0
+
+
+def test_suppressed_alone_is_not_an_incident(tmp_path: Path) -> None:
+    _write(tmp_path / "messages",
+           ["Apr 27 00:00:00 bogon kernel: net_ratelimit: 7 callbacks suppressed"])
+    assert cf.analyze(tmp_path, year=2017).incidents == []
+
+
+def test_expectation_table_full_is_not_a_drop(tmp_path: Path) -> None:
+    _write(tmp_path / "messages",
+           ["Apr 27 00:00:00 bogon kernel: nf_conntrack: expectation table full"])
+    a = cf.analyze(tmp_path, year=2017)
+    assert a.incidents == [] and set(a.events["kind"]) == {"message"}
+
+
+def test_drop_variants(tmp_path: Path) -> None:
+    _write(tmp_path / "messages", [
+        "Apr 27 00:00:00 h kernel: ip_conntrack: table full, dropping packet.",
+        "Apr 27 00:00:01 h kernel: nf_conntrack: table full, dropping packet.",
+        "Apr 27 00:00:02 h kernel: nf_conntrack: nf_conntrack: table full, dropping packet",
+        "Apr 27 00:00:03 h kernel: [ 1234.567890] nf_conntrack: table full, dropping packet",
+    ])
+    (inc,) = cf.analyze(tmp_path, year=2017).incidents
+    assert inc.drops_logged == 4
+
+
+def test_table_size_banner_then_sysctl(tmp_path: Path) -> None:
+    _write(tmp_path / "messages", [
+        "Apr 27 00:00:00 h kernel: nf_conntrack version 0.5.0 (16384 buckets, 65536 max)",
+        "Apr 27 00:01:00 h kube-proxy[9]: I0427 conntrack.go:100] Set sysctl "
+        "'net/netfilter/nf_conntrack_max' to 131072",
+        f"Apr 27 03:00:00 h {DROP}",
+    ])
+    (inc,) = cf.analyze(tmp_path, year=2017).incidents
+    assert (inc.conntrack_max, inc.conntrack_buckets) == (131072, 16384)
+    assert inc.cause == "capacity"

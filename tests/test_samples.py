@@ -1,0 +1,106 @@
+"""The bundled sample cases end to end, field by field against their expected.json."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import conntrack_forensics as cf
+from tests.conftest import LOGHUB, SAMPLES, loghub
+
+CASES = sorted(p.parent for p in SAMPLES.glob("*/expected.json"))
+
+
+def _expected(case: Path) -> dict:
+    return json.loads((case / "expected.json").read_text())
+
+
+@pytest.fixture(scope="module", params=CASES, ids=lambda p: p.name)
+def case(request: pytest.FixtureRequest) -> tuple[Path, dict, dict]:
+    path: Path = request.param
+    analysis = cf.analyze(path)
+    return path, _expected(path), analysis.to_dict()
+
+
+def test_at_least_two_cases() -> None:
+    assert len(CASES) >= 2
+
+
+def test_one_incident_with_expected_figures(case: tuple[Path, dict, dict]) -> None:
+    _, exp, data = case
+    (inc,) = data["incidents"]
+    for key in ("host", "start", "end", "drops_logged", "drops_suppressed",
+                "peak_drops_per_second", "conntrack_max", "conntrack_buckets", "cause"):
+        assert inc[key] == exp[key], key
+
+
+def test_trigger(case: tuple[Path, dict, dict]) -> None:
+    _, exp, data = case
+    trig = data["incidents"][0]["trigger"]
+    if exp["trigger_command"] is None:
+        assert trig is None
+    else:
+        assert (trig["command"], trig["user"], trig["time"]) == (
+            exp["trigger_command"], exp["trigger_user"], exp["trigger_time"])
+        assert trig["confidence"] >= 0.5 and trig["reasons"]
+
+
+def test_recovery(case: tuple[Path, dict, dict]) -> None:
+    _, exp, data = case
+    rec = data["incidents"][0]["recovery"]
+    assert (rec["kind"], rec["time"]) == (exp["recovery_kind"], exp["recovery_time"])
+
+
+def test_settings_and_inputs(case: tuple[Path, dict, dict]) -> None:
+    path, exp, data = case
+    assert data["settings"]["tz"] == exp["tz"]
+    assert data["settings"]["year"] == exp["year"]
+    by_path = {Path(i["path"]).relative_to(path).as_posix(): i for i in data["inputs"]}
+    for rel, lines in exp["line_counts"].items():
+        got = by_path[rel]
+        # a history entry with HISTTIMEFORMAT is two lines: "#epoch" and the command
+        per_record = 2 if got["format"] == "bash_history" else 1
+        assert got["records"] * per_record == lines, rel
+        assert got["skipped"] == 0, rel
+    assert not [d for d in data["diagnostics"] if d["level"] != "info"]
+
+
+def test_seed_red_herring_ranked_low() -> None:
+    a = cf.analyze(SAMPLES / "bogon-nat-listing")
+    (inc,) = a.incidents
+    low = [c for c in inc.candidates if c.command == "iptables -L"]
+    assert low and low[0].confidence < 0.5
+    assert any(m.module == "nf_conntrack" for m in inc.module_loads)
+
+
+def test_report_is_deterministic(tmp_path: Path) -> None:
+    src = SAMPLES / "bogon-nat-listing"
+    a = cf.analyze(src).to_json()
+    b = cf.analyze(src).to_json()
+    assert a == b
+
+
+def test_loghub_background_parses_clean_and_has_no_incident() -> None:
+    for name in ("Linux_2k.log", "OpenSSH_2k.log"):
+        path = loghub(name)
+        result = cf.load(path)
+        assert len(result.events) == 2000, name
+        assert result.inputs[0].skipped == 0
+        assert not (result.diagnostics["level"].astype(str) != "info").any(), name
+        assert cf.analyze(path).incidents == []
+
+
+def test_seed_mixed_with_real_background(tmp_path: Path) -> None:
+    loghub("Linux_2k.log")
+    case = tmp_path / "case"
+    shutil.copytree(SAMPLES / "bogon-nat-listing", case)
+    shutil.copy(LOGHUB / "Linux_2k.log", case / "combo-messages")
+    shutil.copy(LOGHUB / "OpenSSH_2k.log", case / "var" / "log" / "auth.log")
+    a = cf.analyze(case)
+    assert [i.host for i in a.incidents] == ["bogon"]
+    exp = _expected(SAMPLES / "bogon-nat-listing")
+    assert a.incidents[0].drops_logged == exp["drops_logged"]
+    assert set(a.hosts) >= {"bogon", "combo", "LabSZ"}
