@@ -154,7 +154,7 @@ def analyze(
     if gap <= 0:
         raise UsageError(f"--gap must be a positive number of seconds, not {gap}")
     result: LoadResult = load(paths, tz=tz, year=year, host=host, progress=progress)
-    result.settings.gap_seconds = int(gap) if float(gap).is_integer() else gap  # type: ignore[assignment]
+    result.settings.gap_seconds = int(gap) if float(gap).is_integer() else gap
     incidents = correlate(result.events, gap=gap, host=host if _several_hosts(result) else None)
     return Analysis(result.events, incidents, result.diagnostics, result.inputs, result.settings)
 

@@ -202,7 +202,7 @@ def iter_sources(
 
 
 def _stdin_source(diag: Diagnostics) -> Source:
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     size = 0
     while chunk := sys.stdin.buffer.read(CHUNK_BYTES):
         spool.write(chunk)

@@ -61,7 +61,7 @@ class Settings:
     tz_source: str = "default"
     year: int | None = None
     year_source: str | None = None
-    gap_seconds: int = 300
+    gap_seconds: float = 300
     host: str | None = None
 
 

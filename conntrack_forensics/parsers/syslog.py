@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..classify import PLAIN, Classified, classify
+from ..model import Kind
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
 
@@ -36,6 +37,8 @@ _RFC5424 = re.compile(
     r"<\d{1,3}>1 (?P<ts>\S+) (?P<host>\S+) (?P<app>\S+) (?P<procid>\S+) (?P<msgid>\S+) "
     r"(?P<sd>-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (?P<msg>.*))?"
 )
+_JOURNAL_BOOT = re.compile(r"-- (?:Reboot|Boot [0-9a-f]{32}) --")
+_JOURNAL_NOTE = re.compile(r"-- (?:Logs begin at|Journal begins at|No entries|Journal started).*")
 _TAG = re.compile(r"(?P<prog>[^\s:\[\]]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)")
 _REPEAT = re.compile(r"(?:last )?message repeated (?P<n>\d+) times?(?::\s*\[\s?(?P<text>.*)\])?")
 
@@ -57,18 +60,31 @@ class SyslogParser(Parser):
     def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
         """Stream the file's lines as events."""
         last: dict[tuple[str | None, str | None], tuple[str, Classified]] = {}
+        reboot: tuple[int, str] | None = None  # a journal "-- Reboot --" awaiting its time
+        batch = RawBatch()
         for chunk in ctx.chunks():
-            batch = RawBatch()
             for i, line in enumerate(chunk.lines):
                 lineno = chunk.first + i
                 if not line.strip():
                     continue
+                if line.startswith("-- "):
+                    if _JOURNAL_BOOT.fullmatch(line):
+                        ctx.ok()
+                        reboot = (lineno, line)
+                        continue
+                    if _JOURNAL_NOTE.fullmatch(line):
+                        continue  # journalctl's own notes are not records
                 m = _match(line)
                 if m is None:
                     ctx.skip(lineno, "line is not in a syslog format")
                     continue
                 ctx.ok()
                 host, program, pid, msg = m.host, m.program, m.pid, m.msg
+                if reboot is not None:
+                    # journalctl prints the separator before the new boot's first line
+                    batch.add(reboot[0], reboot[1], host=host, kind=Kind.BOOT,
+                              evidence=reboot[1], iso=m.iso, mdsod=m.mdsod)
+                    reboot = None
                 rep = _REPEAT.fullmatch(msg)
                 if rep is not None:
                     n = int(rep.group("n"))
@@ -89,6 +105,11 @@ class SyslogParser(Parser):
                 )
             if len(batch):
                 yield batch
+                batch = RawBatch()
+        if reboot is not None:
+            batch.add(reboot[0], reboot[1], kind=Kind.BOOT, evidence=reboot[1])
+        if len(batch):
+            yield batch
 
 
 @dataclass(frozen=True)

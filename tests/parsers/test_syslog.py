@@ -83,3 +83,14 @@ def test_property_every_line_is_an_event_or_skipped(tmp_path: Path, lines: list[
     nonblank = sum(1 for ln in p.read_text(encoding="utf-8").split("\n") if ln.strip())
     assert ctx.records == nonblank
     assert ctx.records - ctx.skipped == len(raw)
+
+
+def test_journalctl_short_separators() -> None:
+    raw, ctx = run_parser("syslog", DATA / "syslog" / "journalctl_short.txt")
+    assert ctx.skipped == 0 and not ctx.diag.rows
+    assert raw["kind"].tolist() == ["conntrack_drop", "ratelimit_suppressed", "boot", "boot",
+                                    "message"]
+    reboot = raw.iloc[2]
+    assert (reboot["line"], reboot["message"], reboot["host"]) == (4, "-- Reboot --",
+                                                                    "k8s-node-3")
+    assert (reboot["mon"], reboot["day"], reboot["sod"]) == (3, 14, 9 * 3600 + 30 * 60 + 11)
