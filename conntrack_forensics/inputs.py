@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
+from .archives import Replayable, archive_kind, members
 from .diagnostics import Diagnostics
 from .errors import InputNotFoundError
 
@@ -82,6 +83,7 @@ class Source:
     compression: str | None = None
     link_target: str | None = None
     _spool: IO[bytes] | None = field(default=None, repr=False)
+    _replay: Replayable | None = field(default=None, repr=False)
 
     @property
     def basename(self) -> str:
@@ -90,6 +92,8 @@ class Source:
 
     def open_raw(self) -> IO[bytes]:
         """Open the bytes as stored (still compressed)."""
+        if self._replay is not None:
+            return self._replay.reader()
         if self._spool is not None:
             self._spool.seek(0)
             return cast(IO[bytes], _Unclosable(self._spool))
@@ -101,7 +105,7 @@ class Source:
         opener = _OPENERS.get(self.compression or "")
         if opener is None:
             return self.open_raw()
-        if self._spool is not None:
+        if self._spool is not None or self._replay is not None:
             return cast(IO[bytes], opener(self.open_raw()))
         assert self.path is not None
         return cast(IO[bytes], opener(self.path))
@@ -192,13 +196,41 @@ def iter_sources(
             raise InputNotFoundError(f"input path does not exist: {p}")
     for p in plist:
         if p == "-":
-            yield _stdin_source(diag)
+            found: Iterable[Source] = [_stdin_source(diag)]
         elif os.path.isdir(p):
-            yield from _walk(Path(p), diag)
+            found = _walk(Path(p), diag)
         else:
-            src = _file_source(Path(p), Path(p).parent, diag)
-            if src is not None:
-                yield src
+            one = _file_source(Path(p), Path(p).parent, diag)
+            found = [one] if one is not None else []
+        for src in found:
+            yield from _expand(src, diag)
+
+
+def _expand(source: Source, diag: Diagnostics, depth: int = 0) -> Iterator[Source]:
+    """A source, or the members of the archive it is (archives in archives are not opened)."""
+    if source.link_target is not None:
+        yield source
+        return
+    try:
+        with source.open_raw() as raw:
+            head = raw.read(8)
+        with source.open() as fh:
+            inner = fh.read(512)
+    except _DECOMPRESS_ERRORS:
+        yield source  # not an archive we can open; the reader will say what is wrong
+        return
+    kind = archive_kind(head, inner)
+    if kind is None:
+        yield source
+        return
+    if depth > 0:
+        diag.info(source.name, "archive inside an archive not opened")
+        return
+    try:
+        for member in members(source, kind, diag):
+            yield from _expand(member, diag, depth + 1)
+    finally:
+        source.close()
 
 
 def _stdin_source(diag: Diagnostics) -> Source:

@@ -212,6 +212,7 @@ def _resolve(
             groups.setdefault(p.source.group, []).append(p)
     choices: list[YearChoice] = []
     for members in groups.values():
+        members.sort(key=lambda m: (m.source.rank, m.source.name))  # oldest file first
         choice = _choose_year(members, rows, cli_year)
         choices.append(choice)
         names = ", ".join(m.source.name for m in members)
