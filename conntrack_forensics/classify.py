@@ -104,6 +104,14 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
                 kernel_only=False, programs=frozenset({"systemd"})),
     MessageRule("kernel_restart", Kind.SHUTDOWN, _r(r"^reboot: (?:Restarting system|Power down)")),
     # The table size set from user space (kube-proxy logs it; so does sysctl -w when logged).
+    # sudo's log line in secure / auth.log / the journal: who ran what as whom.
+    MessageRule(
+        "sudo_command",
+        Kind.COMMAND,
+        _r(r"^\s*(?P<user>[^\s:]+) : .*?\bCOMMAND=(?P<command>.+?)\s*$"),
+        kernel_only=False,
+        programs=frozenset({"sudo"}),
+    ),
     MessageRule(
         "kube_proxy_sysctl",
         Kind.SYSCTL,
@@ -124,7 +132,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
 _PREFILTER = re.compile(
     r"conntrack|callbacks suppressed|\(C\)|\(c\)|NETLINK|IPVS|ip_set|Linux version|"
     r"rsyslogd|running in system|exiting on signal|Kernel logging|shutting down|runlevel|"
-    r"Reached target|reboot:"
+    r"Reached target|reboot:|COMMAND="
 )
 _UPTIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 KERNEL_PROGRAMS = frozenset({"kernel", "", "vmunix"})
@@ -140,6 +148,8 @@ class Classified:
     module: str | None = None
     conntrack_max: int | None = None
     conntrack_buckets: int | None = None
+    user: str | None = None
+    command: str | None = None
 
 
 PLAIN = Classified(Kind.MESSAGE)
@@ -174,6 +184,8 @@ def classify(message: str, program: str | None) -> Classified:
             module=g.get("module") or rule.module,
             conntrack_max=int(g["max"]) if g.get("max") else None,
             conntrack_buckets=int(g["buckets"]) if g.get("buckets") else None,
+            user=g.get("user"),
+            command=g.get("command"),
         )
     return PLAIN
 

@@ -64,6 +64,7 @@ EVENT_DTYPES: dict[str, Any] = {
     "not_before": UTC_NS,
     "not_after": UTC_NS,
     "evidence": "string",
+    "command": "string",
 }
 EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_DTYPES)
 

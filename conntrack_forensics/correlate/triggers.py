@@ -47,7 +47,8 @@ def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
     ct_loads = ct.loc[ct["kind"] == Kind.MODULE_LOAD.value]
     out: list[Candidate] = []
     for row in pd.concat([timed, untimed]).itertuples(index=False):
-        rules = match_command(str(row.message))
+        command = str(row.command) if isinstance(row.command, str) else str(row.message)
+        rules = match_command(command)
         if not rules:
             continue
         rule = rules[0]
@@ -81,10 +82,10 @@ def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
                 score += 0.1
                 reasons.append(f"a conntrack load at {rfc3339(inside['time'].iloc[-1])} "
                                "falls within those bounds")
-        score += _user_evidence(row.user, str(row.message), reasons)
+        score += _user_evidence(row.user, command, row.program, reasons)
         out.append(Candidate(
             time=t,
-            command=str(row.message),
+            command=command,
             user=None if pd.isna(row.user) else str(row.user),
             source=ref(row.source, row.line),
             confidence=max(0.0, min(1.0, round(score, 2))),
@@ -125,12 +126,13 @@ def _timed_evidence(
     return score
 
 
-def _user_evidence(user: object, command: str, reasons: list[str]) -> float:
+def _user_evidence(user: object, command: str, program: object, reasons: list[str]) -> float:
+    if program == "sudo" or command.lstrip().startswith("sudo "):
+        reasons.append(f"run through sudo by {user}" if isinstance(user, str) else
+                       "run through sudo")
+        return 0.05
     if isinstance(user, str) and user == "root":
         reasons.append("run as root")
-        return 0.05
-    if command.lstrip().startswith("sudo "):
-        reasons.append("run through sudo")
         return 0.05
     if isinstance(user, str):
         reasons.append(f"run as {user} without sudo; loading modules needs root")

@@ -114,8 +114,8 @@ class RawBatch:
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "line", "host", "program", "pid", "user", "message", "kind", "count", "module",
-        "conntrack_max", "conntrack_buckets", "evidence", "epoch", "iso", "mon", "day", "sod",
-        "not_before", "not_after",
+        "conntrack_max", "conntrack_buckets", "evidence", "command", "epoch", "iso", "mon", "day",
+        "sod", "not_before", "not_after",
     )
 
     def __init__(self) -> None:
@@ -137,20 +137,21 @@ class RawBatch:
         kind: Kind | None = None,
         count: int = 1,
         evidence: str | None = None,
+        command: str | None = None,
         epoch: float | None = None,
         iso: str | None = None,
         mdsod: tuple[int, int, float] | None = None,
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
     ) -> None:
-        """Append one event."""
+        """Append one event (``command`` defaults to the message of a ``command`` event)."""
         c = self.cols
         k = kind or cls.kind
         c["line"].append(line)
         c["host"].append(host)
         c["program"].append(program)
         c["pid"].append(pid)
-        c["user"].append(user)
+        c["user"].append(user if user is not None else cls.user)
         c["message"].append(message)
         c["kind"].append(k.value)
         c["count"].append(cls.count if cls.count is not None else count)
@@ -158,6 +159,9 @@ class RawBatch:
         c["conntrack_max"].append(cls.conntrack_max)
         c["conntrack_buckets"].append(cls.conntrack_buckets)
         c["evidence"].append(evidence if k is not Kind.MESSAGE else None)
+        if command is None and k is Kind.COMMAND:
+            command = cls.command or message
+        c["command"].append(command)
         c["epoch"].append(epoch)
         c["iso"].append(iso)
         if mdsod is None:
@@ -188,6 +192,7 @@ class RawBatch:
                 "conntrack_max": pd.array(c["conntrack_max"], dtype="Int64"),
                 "conntrack_buckets": pd.array(c["conntrack_buckets"], dtype="Int64"),
                 "evidence": pd.array(c["evidence"], dtype="string"),
+                "command": pd.array(c["command"], dtype="string"),
                 "epoch": pd.array(c["epoch"], dtype="Float64"),
                 "iso": pd.array(c["iso"], dtype="string"),
                 "mon": pd.array(c["mon"], dtype="int64"),

@@ -114,3 +114,16 @@ def test_reboot_recovery(tmp_path: Path) -> None:
     assert inc.kernel == "2.6.32-696.el6.x86_64"
     notrack = next(r for r in inc.recommendations if r.id == "notrack_service_traffic")
     assert "-j NOTRACK" in notrack.commands[0]
+
+
+def test_sudo_trigger_from_secure_log(tmp_path: Path) -> None:
+    (tmp_path / "var" / "log").mkdir(parents=True)
+    (tmp_path / "var" / "log" / "messages").write_text(
+        f"Apr 27 00:03:21 bogon {BANNER}\nApr 27 00:03:27 bogon {DROP}\n")
+    (tmp_path / "var" / "log" / "secure").write_text(
+        "Apr 27 00:03:21 bogon sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; "
+        "COMMAND=/sbin/iptables -t nat -L\n")
+    (inc,) = cf.analyze(tmp_path, tz="+08:00", year=2017).incidents
+    assert inc.trigger is not None
+    assert (inc.trigger.command, inc.trigger.user) == ("/sbin/iptables -t nat -L", "alice")
+    assert any("sudo by alice" in r for r in inc.trigger.reasons)

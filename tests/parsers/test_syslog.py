@@ -94,3 +94,12 @@ def test_journalctl_short_separators() -> None:
     assert (reboot["line"], reboot["message"], reboot["host"]) == (4, "-- Reboot --",
                                                                     "k8s-node-3")
     assert (reboot["mon"], reboot["day"], reboot["sod"]) == (3, 14, 9 * 3600 + 30 * 60 + 11)
+
+
+def test_sudo_lines_are_commands() -> None:
+    raw, ctx = run_parser("syslog", DATA / "syslog" / "secure.log")
+    assert ctx.skipped == 0
+    sudo = raw.loc[raw["kind"] == "command"]
+    assert sudo["command"].tolist() == ["/sbin/iptables -t nat -L", "/sbin/reboot"]
+    assert sudo["user"].tolist() == ["alice", "alice"]
+    assert sudo["program"].tolist() == ["sudo", "sudo"]
