@@ -101,6 +101,7 @@ class _Parsed:
     year: YearChoice | None = None
     times: pd.Series | None = None  # UTC times (yearless rows filled once a year is chosen)
     dated: pd.Series | None = None  # times that needed no year decision: evidence for others
+    relative: np.ndarray | None = None  # rows timed as seconds since boot plus an anchor
     zoned: np.ndarray | None = None  # rows whose time carried its own zone
 
 
@@ -225,6 +226,10 @@ def _resolve(
     elif choices:
         settings.year, settings.year_source = Counter(
             (c.year, c.source) for c in choices).most_common(1)[0][0]
+    for p in rows:
+        assert p.raw is not None
+        if p.raw["uptime"].notna().any():
+            _anchor(p, rows, diag)
     frames = [_final_frame(p) for p in rows]
     if not frames:
         return to_frame({})
@@ -396,10 +401,63 @@ def _apply_year(members: list[_Parsed], choice: YearChoice, diag: Diagnostics) -
         p.times.loc[part.index] = _localize(naive, p.tz)
 
 
+_UPTIME_PREFIX = r"^\[\s*\d+\.\d+\]\s?"
+
+
+def _banners(raw: pd.DataFrame) -> pd.Series:
+    """Kernel banner texts (``Linux version ...``) of boot rows, without uptime prefixes."""
+    boot = raw.loc[(raw["kind"] == "boot")]
+    text = boot["message"].str.replace(_UPTIME_PREFIX, "", regex=True)
+    return text.loc[text.str.startswith("Linux version")]
+
+
+def _anchor(p: _Parsed, rows: list[_Parsed], diag: Diagnostics) -> None:
+    """Turn seconds since boot into times: the boot is found in the host's other evidence."""
+    raw = p.raw
+    assert raw is not None and p.times is not None
+    up = raw["uptime"]
+    mask = up.notna().to_numpy()
+    own = _banners(raw.loc[mask])
+    own_text = own.iloc[-1] if len(own) else None
+    own_up = float(up.loc[own.index[-1]]) if len(own) else 0.0
+    matched: list[tuple[pd.Timestamp, str]] = []
+    boots: list[tuple[pd.Timestamp, str]] = []
+    for q in rows:
+        if q is p or q.raw is None or q.times is None or (p.host and q.host != p.host):
+            continue
+        banners = _banners(q.raw)
+        for t, text in zip(q.times.loc[banners.index], banners, strict=True):
+            if pd.isna(t):
+                continue
+            boots.append((t, q.source.name))
+            if own_text is not None and text == own_text:
+                matched.append((t, q.source.name))
+    if matched:
+        when, where = max(matched)
+        anchor = when - pd.Timedelta(seconds=own_up)
+        how = f"the same kernel banner in {where}"
+    elif boots:
+        when, where = max(boots)
+        anchor = when - pd.Timedelta(seconds=own_up)
+        how = f"the last boot in {where} (no kernel banner to match)"
+    else:
+        anchor = pd.Timestamp(0, tz="UTC")
+        how = None
+    times = anchor + pd.to_timedelta(up.loc[mask].astype("float64"), unit="s")
+    p.times.loc[raw.index[mask]] = times
+    p.relative = mask
+    if how is None:
+        diag.warning(p.source.name, "no boot time in the evidence for this host: seconds since "
+                     "boot are shown from 1970-01-01T00:00:00Z")
+    else:
+        diag.info(p.source.name, f"seconds since boot anchored at {anchor.isoformat()} from "
+                  f"{how}")
+
+
 def _final_frame(p: _Parsed) -> pd.DataFrame:
     raw = p.raw
     assert raw is not None and p.times is not None and p.zoned is not None
-    out = raw.drop(columns=["epoch", "iso", "mon", "day", "sod"])
+    out = raw.drop(columns=["epoch", "iso", "mon", "day", "sod", "uptime"])
     out["time"] = p.times
     quality = np.full(len(raw), TimeQuality.UNKNOWN.value, dtype=object)
     has_time = p.times.notna().to_numpy()
@@ -410,6 +468,8 @@ def _final_frame(p: _Parsed) -> pd.DataFrame:
     yearless = (raw["mon"] > 0).to_numpy() & has_time
     if p.year is not None and p.year.source != "cli":
         quality[yearless] = TimeQuality.INFERRED_YEAR.value
+    if p.relative is not None:
+        quality[p.relative & has_time] = TimeQuality.RELATIVE.value
     out["time_quality"] = quality
     out["source"] = p.source.name
     out["format"] = p.fmt

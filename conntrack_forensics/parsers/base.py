@@ -107,15 +107,16 @@ class ParseContext:
 class RawBatch:
     """A block of parsed events with unresolved times, built row by row.
 
-    A row gives its time one of three ways: ``epoch`` (seconds since 1970, UTC), ``iso`` (an
-    RFC 3339 text, with or without offset) or ``mon``/``day``/``sod`` (a yearless local time,
-    ``sod`` being seconds of the day). A row with none has no known time.
+    A row gives its time one of four ways: ``epoch`` (seconds since 1970, UTC), ``iso`` (an
+    RFC 3339 text, with or without offset), ``mon``/``day``/``sod`` (a yearless local time,
+    ``sod`` being seconds of the day) or ``uptime`` (seconds since boot, anchored by the
+    loader). A row with none has no known time.
     """
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "line", "host", "program", "pid", "user", "message", "kind", "count", "module",
         "conntrack_max", "conntrack_buckets", "evidence", "command", "epoch", "iso", "mon", "day",
-        "sod", "not_before", "not_after",
+        "sod", "uptime", "not_before", "not_after",
     )
 
     def __init__(self) -> None:
@@ -141,6 +142,7 @@ class RawBatch:
         epoch: float | None = None,
         iso: str | None = None,
         mdsod: tuple[int, int, float] | None = None,
+        uptime: float | None = None,
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
     ) -> None:
@@ -172,6 +174,7 @@ class RawBatch:
             c["mon"].append(mdsod[0])
             c["day"].append(mdsod[1])
             c["sod"].append(mdsod[2])
+        c["uptime"].append(uptime)
         c["not_before"].append(not_before)
         c["not_after"].append(not_after)
 
@@ -198,6 +201,7 @@ class RawBatch:
                 "mon": pd.array(c["mon"], dtype="int64"),
                 "day": pd.array(c["day"], dtype="int64"),
                 "sod": pd.array(c["sod"], dtype="float64"),
+                "uptime": pd.array(c["uptime"], dtype="Float64"),
                 "not_before": pd.to_datetime(pd.Series(c["not_before"], dtype=object), utc=True),
                 "not_after": pd.to_datetime(pd.Series(c["not_after"], dtype=object), utc=True),
             }
