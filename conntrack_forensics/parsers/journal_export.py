@@ -1,0 +1,215 @@
+"""systemd's Journal Export Format: ``journalctl -o export``, as ``systemd-journal-remote`` reads.
+
+An entry is a run of fields ended by an empty line. A text field is ``NAME=value`` and a line
+feed; a field whose value is not printable UTF-8 (or holds a line feed) is binary: ``NAME``, a
+line feed, the value's length as a 64-bit little-endian integer, the value's bytes and a line
+feed. Because of binary fields the format is not text: the file is read as bytes, streamed
+(``readline()`` for field lines, bounded ``read()`` for binary values), never through the
+decoded line reader.
+
+Fields mean what they mean in ``journalctl -o json`` (see :mod:`.journal_json`, whose
+:class:`~.journal_json.JournalEntries` makes the events): ``__REALTIME_TIMESTAMP`` is the time,
+``_BOOT_ID`` changes make ``boot`` events, ``__CURSOR`` and ``__MONOTONIC_TIMESTAMP`` are
+ignored. A repeated field keeps its first value.
+
+``line`` is the physical line (counting every line feed read, those inside binary values
+included) on which the entry's first field starts. ``evidence`` is the entry's text, one field
+a line, with binary values decoded (U+FFFD for invalid UTF-8) or, above 4 KiB, summarised.
+"""
+
+from __future__ import annotations
+
+import lzma
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from .base import Head, ParseContext, Parser, RawBatch
+from .journal_json import BATCH_ROWS, JournalEntries
+from .registry import register
+
+#: A field line longer than this is not a journal export field (the entry is skipped).
+MAX_LINE_BYTES = 1024 * 1024
+#: A binary value longer than this is taken for damage (the entry is skipped).
+MAX_BINARY_BYTES = 64 * 1024 * 1024
+#: Binary values up to this size are shown in ``evidence``; longer ones are summarised, and
+#: read past without being kept unless they are fields the events use.
+SHOWN_BINARY_BYTES = 4096
+_READ_BYTES = 1024 * 1024
+#: What reading a (decompressed) source may raise: the events before it are kept.
+_READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
+
+_NAME = re.compile(rb"[A-Z_][A-Z0-9_]{0,63}")
+_TEXT_FIELD = re.compile(rb"([A-Z_][A-Z0-9_]{0,63})=")
+_FIELD_LINE = re.compile(r"([A-Z_][A-Z0-9_]{0,63})=")
+
+
+@register
+class JournalExportParser(Parser):
+    """``journalctl -o export`` output."""
+
+    NAME = "journal_export"
+    DESCRIPTION = "systemd journal export format (journalctl -o export)"
+
+    def sniff(self, head: Head) -> float:
+        """Sure when the file starts with ``NAME=value`` fields including journal ones.
+
+        Only the leading run of text fields counts: binary values may garble what follows.
+        """
+        names: set[str] = set()
+        for line in head.lines[:40]:
+            m = _FIELD_LINE.match(line)
+            if m is None:
+                break
+            names.add(m.group(1))
+        if "__REALTIME_TIMESTAMP" in names or "__CURSOR" in names:
+            return 0.95
+        if "MESSAGE" in names and any(n.startswith("_") for n in names):
+            return 0.9
+        return 0.0
+
+    def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
+        """Stream the file's entries as events."""
+        entries = JournalEntries(ctx)
+        batch = RawBatch()
+        try:
+            with ctx.source.open() as fh:
+                for entry in _entries(_Reader(fh)):
+                    if entry.problem is not None:
+                        ctx.skip(entry.line, entry.problem)
+                        continue
+                    entries.add(batch, entry.line, entry.fields, "\n".join(entry.shown))
+                    if len(batch) >= BATCH_ROWS:
+                        yield batch
+                        batch = RawBatch()
+        except _READ_ERRORS as exc:
+            ctx.diag.error(ctx.source.name, f"{ctx.source.compression or 'file'} data truncated "
+                           f"or unreadable: {exc}; the entries before it were read")
+        if len(batch):
+            yield batch
+
+
+class _Reader:
+    """A binary file read by lines and by counts, keeping the number of the current line."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self.line = 1  # the line the next byte is on
+        self.at_line_start = True
+
+    def readline(self) -> bytes:
+        data = self._fh.readline(MAX_LINE_BYTES)
+        if data.endswith(b"\n"):
+            self.line += 1
+            self.at_line_start = True
+        elif data:
+            self.at_line_start = False
+        return data
+
+    def read(self, size: int) -> bytes:
+        """``size`` bytes (fewer only at the end of the file)."""
+        parts: list[bytes] = []
+        left = size
+        while left > 0:
+            data = self._fh.read(min(left, _READ_BYTES))
+            if not data:
+                break
+            self._advance(data)
+            left -= len(data)
+            parts.append(data)
+        return b"".join(parts)
+
+    def skip(self, size: int) -> int:
+        """Read past ``size`` bytes without keeping them; how many there were."""
+        done = 0
+        while done < size:
+            data = self._fh.read(min(size - done, _READ_BYTES))
+            if not data:
+                break
+            self._advance(data)
+            done += len(data)
+        return done
+
+    def _advance(self, data: bytes) -> None:
+        if data:
+            self.line += data.count(b"\n")
+            self.at_line_start = data.endswith(b"\n")
+
+
+@dataclass
+class _Entry:
+    line: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    shown: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+    def put(self, name: str, value: str | bytes) -> None:
+        old = self.fields.get(name)
+        if old is None:
+            self.fields[name] = value
+        elif isinstance(old, list):
+            old.append(value)
+        else:
+            self.fields[name] = [old, value]
+
+
+def _entries(reader: _Reader) -> Iterator[_Entry]:
+    """The file's entries; a damaged one carries its ``problem`` and is read past."""
+    entry: _Entry | None = None
+    while True:
+        starts_line = reader.at_line_start
+        line = reader.line
+        raw = reader.readline()
+        if not raw or (raw == b"\n" and starts_line):
+            if entry is not None:
+                yield entry
+                entry = None
+            if not raw:
+                return
+            continue
+        if entry is None:
+            entry = _Entry(line)
+        if entry.problem is not None:
+            continue  # read on to the empty line that ends the damaged entry
+        entry.problem = _field(reader, raw, entry)
+
+
+def _field(reader: _Reader, raw: bytes, entry: _Entry) -> str | None:
+    """Read one field (its first line is ``raw``) into ``entry``; what is wrong with it, if any."""
+    complete = raw.endswith(b"\n")
+    body = raw[:-1] if complete else raw
+    text_field = _TEXT_FIELD.match(body)
+    if text_field is not None:
+        if not complete and len(raw) >= MAX_LINE_BYTES:
+            return "journal export field line too long"
+        text = body.decode("utf-8", "replace")
+        entry.put(text_field.group(1).decode("ascii"), text[text_field.end():])
+        entry.shown.append(text)
+        return None
+    if not _NAME.fullmatch(body):
+        return "line is not a journal export field"
+    name = body.decode("ascii")
+    if not complete:
+        return "binary journal field cut short at the end of the file"
+    size_bytes = reader.read(8)
+    if len(size_bytes) < 8:
+        return "binary journal field cut short at the end of the file"
+    size = int.from_bytes(size_bytes, "little")
+    if size > MAX_BINARY_BYTES:
+        return "binary journal field length out of range; damaged entry skipped"
+    keep = size <= SHOWN_BINARY_BYTES or name in JournalEntries.FIELDS
+    value = reader.read(size) if keep else b""
+    if (len(value) if keep else reader.skip(size)) < size:
+        return "binary journal field cut short at the end of the file"
+    end = reader.read(1)
+    if end != b"\n":
+        return "binary journal field not followed by a line feed"
+    if keep:
+        entry.put(name, value)
+    if size <= SHOWN_BINARY_BYTES:
+        entry.shown.append(f"{name}={value.decode('utf-8', 'replace')}")
+    else:
+        entry.shown.append(f"{name}=[{size} bytes of binary data]")
+    return None
