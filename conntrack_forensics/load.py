@@ -308,7 +308,9 @@ def _known_times(raw: pd.DataFrame, tz: dt.tzinfo) -> tuple[pd.Series, np.ndarra
     zoned = np.zeros(len(raw), dtype=bool)
     ep = raw["epoch"].notna().to_numpy()
     if ep.any():
-        times[ep] = pd.to_datetime(raw.loc[ep, "epoch"].astype("float64"), unit="s", utc=True)
+        # epochs carry at most microseconds (journal); round away float noise below that
+        micros = (raw.loc[ep, "epoch"].astype("float64") * 1e6).round().astype("int64")
+        times[ep] = pd.to_datetime(micros, unit="us", utc=True)
         zoned |= ep
     iso_mask = raw["iso"].notna().to_numpy()
     if iso_mask.any():
