@@ -30,3 +30,11 @@ def test_event_columns_start_with_the_contract() -> None:
 def test_exceptions_share_one_root() -> None:
     for exc in (cf.UsageError, cf.InputNotFoundError, cf.ReportError):
         assert issubclass(exc, cf.ConntrackForensicsError)
+
+
+def test_every_format_is_documented() -> None:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "reference.md").read_text()
+    for name, _description in cf.formats():
+        assert f"| `{name}` |" in text, name
