@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from ..model import Kind
+from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
 
@@ -62,22 +62,9 @@ class BashHistoryParser(Parser):
 
     def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
         """One ``command`` event per history entry."""
-        user = user_from_path(ctx.source.name)
-        mtime = ctx.source.mtime
-        pending: list[tuple[int, str]] = []  # untimestamped entries waiting for an upper bound
-        prev_stamp: dt.datetime | None = None
+        rows = HistoryRows("bash", user_from_path(ctx.source.name))
         stamp: float | None = None
         stamp_line = 0
-        batch = RawBatch()
-
-        def flush(upper: dt.datetime | None) -> None:
-            for ln, cmd in pending:
-                batch.add(
-                    ln, cmd, program="bash", user=user, kind=Kind.COMMAND, evidence=cmd,
-                    not_before=prev_stamp, not_after=upper,
-                )
-            pending.clear()
-
         for chunk in ctx.chunks():
             for i, text in enumerate(chunk.lines):
                 lineno = chunk.first + i
@@ -88,26 +75,20 @@ class BashHistoryParser(Parser):
                     if stamp is not None:
                         ctx.skip(stamp_line, "history timestamp with no command after it")
                     stamp, stamp_line = float(m.group(1)), lineno
-                    when = dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
-                    flush(when)
+                    rows.flush(dt.datetime.fromtimestamp(stamp, dt.timezone.utc))
                     continue
                 ctx.ok()
                 if stamp is not None:
-                    batch.add(
-                        lineno, text, program="bash", user=user, kind=Kind.COMMAND,
-                        evidence=text, epoch=stamp,
-                    )
-                    prev_stamp = dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
+                    rows.timed(lineno, text, text, stamp)
                     stamp = None
                 else:
-                    pending.append((lineno, text))
-            if len(batch) >= 65536:
+                    rows.untimed(lineno, text, text)
+            if (batch := rows.take()) is not None:
                 yield batch
-                batch = RawBatch()
         if stamp is not None:
             ctx.skip(stamp_line, "history timestamp with no command after it")
-        flush(mtime)
-        if len(batch):
+        rows.flush(ctx.source.mtime)
+        if (batch := rows.take(1)) is not None:
             yield batch
 
 

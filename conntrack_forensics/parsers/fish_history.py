@@ -17,12 +17,11 @@ comes from the path (``home/alice/.local/share/fish/fish_history``; fish 2.0 kep
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..model import Kind
+from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .bash_history import user_from_path
 from .registry import register
@@ -34,7 +33,6 @@ _NUMBER = re.compile(r"\d{1,12}")
 _INDENTED = re.compile(r"\s+(?:- |[A-Za-z_]+:)")
 _SNIFF_WHEN = re.compile(r"\s+when: \d{9,11}")
 _ESCAPE = re.compile(r"\\([\\n])")
-_BATCH_ROWS = 65536
 
 
 @register
@@ -90,14 +88,13 @@ class FishHistoryParser(Parser):
                     ctx.skip(lineno, "fish history line with no '- cmd:' before it")
                 else:
                     ctx.skip(lineno, "line is not in fish history format")
-            if len(state.batch) >= _BATCH_ROWS:
-                yield state.batch
-                state.batch = RawBatch()
+            if (batch := state.rows.take()) is not None:
+                yield batch
         if entry is not None:
             state.entry(entry)
-        state.flush(ctx.source.mtime)
-        if len(state.batch):
-            yield state.batch
+        state.rows.flush(ctx.source.mtime)
+        if (batch := state.rows.take(1)) is not None:
+            yield batch
 
 
 @dataclass
@@ -113,14 +110,11 @@ class _Entry:
 
 
 class _State:
-    """Rows built so far, and the untimed entries waiting for an upper time bound."""
+    """Turns finished entries into rows (or skips)."""
 
     def __init__(self, ctx: ParseContext, user: str | None) -> None:
         self.ctx = ctx
-        self.user = user
-        self.batch = RawBatch()
-        self.pending: list[tuple[int, str, str]] = []
-        self.prev_stamp: dt.datetime | None = None
+        self.rows = HistoryRows("fish", user)
 
     def entry(self, e: _Entry) -> None:
         """Turn one finished entry into a row (or a skip)."""
@@ -134,20 +128,9 @@ class _State:
         self.ctx.ok()
         evidence = "\n".join(e.lines)
         if e.when is None:
-            self.pending.append((e.line, command, evidence))
-            return
-        when = dt.datetime.fromtimestamp(e.when, dt.timezone.utc)
-        self.flush(when)
-        self.batch.add(e.line, command, program="fish", user=self.user, kind=Kind.COMMAND,
-                       evidence=evidence, epoch=e.when)
-        self.prev_stamp = when
-
-    def flush(self, upper: dt.datetime | None) -> None:
-        """Emit the waiting untimed entries, bounded by the stamps around them."""
-        for line, command, evidence in self.pending:
-            self.batch.add(line, command, program="fish", user=self.user, kind=Kind.COMMAND,
-                           evidence=evidence, not_before=self.prev_stamp, not_after=upper)
-        self.pending.clear()
+            self.rows.untimed(e.line, command, evidence)
+        else:
+            self.rows.timed(e.line, command, evidence, e.when)
 
 
 def unescape(text: str) -> str:

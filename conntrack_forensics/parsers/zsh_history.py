@@ -15,14 +15,13 @@ out as written. The user comes from the path (``root/.zsh_history``, ``home/alic
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import io
 import re
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
 from ..inputs import LineChunk, Source, iter_line_chunks
-from ..model import Kind
+from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .bash_history import _COMMANDS, user_from_path
 from .registry import register
@@ -37,7 +36,6 @@ _BROKEN = re.compile(r": *[0-9A-Za-z]*\d[0-9A-Za-z]*(?::[0-9A-Za-z]*)?;")
 _ZSH_NAME = re.compile(r"\.?(?:zsh_history|zhistory|histfile)(?:[.\-_~].*)?")
 _FISH_ENTRY = re.compile(r"- cmd: ")
 _META = 0x83
-_BATCH_ROWS = 65536
 
 
 @register
@@ -83,26 +81,22 @@ class ZshHistoryParser(Parser):
                 if not text.endswith("\\"):
                     state.entry(first, entry)
                     entry = []
-            if len(state.batch) >= _BATCH_ROWS:
-                yield state.batch
-                state.batch = RawBatch()
+            if (batch := state.rows.take()) is not None:
+                yield batch
         if entry:  # the file ends inside a continued command
             entry[-1] = entry[-1][:-1]
             state.entry(first, entry)
-        state.flush(ctx.source.mtime)
-        if len(state.batch):
-            yield state.batch
+        state.rows.flush(ctx.source.mtime)
+        if (batch := state.rows.take(1)) is not None:
+            yield batch
 
 
 class _State:
-    """Rows built so far, and the untimestamped entries waiting for an upper time bound."""
+    """Turns raw entries into rows (or skips)."""
 
     def __init__(self, ctx: ParseContext, user: str | None) -> None:
         self.ctx = ctx
-        self.user = user
-        self.batch = RawBatch()
-        self.pending: list[tuple[int, str, str]] = []
-        self.prev_stamp: dt.datetime | None = None
+        self.rows = HistoryRows("zsh", user)
 
     def entry(self, line: int, raw: list[str]) -> None:
         """Turn one entry's raw lines into a row (or a skip)."""
@@ -120,21 +114,9 @@ class _State:
             return
         self.ctx.ok()
         if m is None:
-            self.pending.append((line, command, evidence))
-            return
-        stamp = float(m.group(1))
-        when = dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
-        self.flush(when)
-        self.batch.add(line, command, program="zsh", user=self.user, kind=Kind.COMMAND,
-                       evidence=evidence, epoch=stamp)
-        self.prev_stamp = when
-
-    def flush(self, upper: dt.datetime | None) -> None:
-        """Emit the waiting untimestamped entries, bounded by the stamps around them."""
-        for line, command, evidence in self.pending:
-            self.batch.add(line, command, program="zsh", user=self.user, kind=Kind.COMMAND,
-                           evidence=evidence, not_before=self.prev_stamp, not_after=upper)
-        self.pending.clear()
+            self.rows.untimed(line, command, evidence)
+        else:
+            self.rows.timed(line, command, evidence, float(m.group(1)))
 
 
 def _entry_starts(lines: tuple[str, ...]) -> list[str]:
