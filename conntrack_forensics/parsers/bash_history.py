@@ -21,7 +21,7 @@ _STAMP = re.compile(r"#(\d{9,11})")
 _ZSH = re.compile(r": \d{9,11}:\d+;")
 _SYSLOGISH = re.compile(r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}-\d\d-\d\dT|\[\s*\d+\.\d+\])")
 #: First words that make a line look like a shell command (for files without timestamps).
-_COMMANDS = frozenset(
+COMMAND_WORDS = frozenset(
     """
     alias apt apt-get awk bash bg cat cd chmod chown conntrack cp crontab curl cut date dd df
     diff dig dmesg dnf docker du echo env exit export fg find firewall-cmd free git grep gzip
@@ -53,7 +53,7 @@ class BashHistoryParser(Parser):
         if stamps and stamps * 3 >= len(lines) and stamps * 2 <= len(lines) + 1:
             return 0.95
         commandish = sum(1 for ln in lines if ln.split(maxsplit=1)[0].rsplit("/", 1)[-1]
-                         in _COMMANDS)
+                         in COMMAND_WORDS)
         share = commandish / len(lines)
         named = "history" in head.name.lower()
         if named and share >= 0.2:

@@ -23,7 +23,7 @@ from typing import IO, Any, cast
 from ..inputs import LineChunk, Source, iter_line_chunks
 from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
-from .bash_history import _COMMANDS, user_from_path
+from .bash_history import COMMAND_WORDS, user_from_path
 from .registry import register
 
 #: The extended-history prefix, as zsh's reader accepts it (it skips blanks before numbers).
@@ -59,7 +59,7 @@ class ZshHistoryParser(Parser):
             return 0.0
         commandish = sum(
             1 for ln in starts
-            if ln.split(maxsplit=1)[0].rsplit("/", 1)[-1] in _COMMANDS
+            if ln.split(maxsplit=1)[0].rsplit("/", 1)[-1] in COMMAND_WORDS
         )
         # above bash's 0.9 for a history-named file: the name says which shell wrote it
         return 0.92 if commandish * 5 >= len(starts) else 0.0
