@@ -134,7 +134,8 @@ _PREFILTER = re.compile(
     r"rsyslogd|running in system|exiting on signal|Kernel logging|shutting down|runlevel|"
     r"Reached target|reboot:|COMMAND="
 )
-_UPTIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+#: The ``[ 1234.567890] `` uptime prefix kernel lines may carry.
+UPTIME_PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 KERNEL_PROGRAMS = frozenset({"kernel", "", "vmunix"})
 
 
@@ -165,7 +166,7 @@ def classify(message: str, program: str | None) -> Classified:
     """
     if not _PREFILTER.search(message):
         return PLAIN
-    text = _UPTIME.sub("", message, count=1)
+    text = UPTIME_PREFIX.sub("", message, count=1)
     prog = (program or "").lower()
     is_kernel = prog in KERNEL_PROGRAMS
     for rule in MESSAGE_RULES:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import parsers as _parsers
+from .classify import UPTIME_PREFIX
 from .diagnostics import Diagnostics
 from .inputs import Source, is_binary, iter_sources, read_head
 from .model import TimeQuality, to_frame
@@ -403,13 +404,10 @@ def _apply_year(members: list[_Parsed], choice: YearChoice, diag: Diagnostics) -
         p.times.loc[part.index] = _localize(naive, p.tz)
 
 
-_UPTIME_PREFIX = r"^\[\s*\d+\.\d+\]\s?"
-
-
 def _banners(raw: pd.DataFrame) -> pd.Series:
     """Kernel banner texts (``Linux version ...``) of boot rows, without uptime prefixes."""
     boot = raw.loc[(raw["kind"] == "boot")]
-    text = boot["message"].str.replace(_UPTIME_PREFIX, "", regex=True)
+    text = boot["message"].str.replace(UPTIME_PREFIX, "", regex=True)
     return text.loc[text.str.startswith("Linux version")]
 
 

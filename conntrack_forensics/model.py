@@ -8,7 +8,7 @@ final frame with :func:`to_frame`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import pandas as pd
@@ -69,11 +69,6 @@ EVENT_DTYPES: dict[str, Any] = {
 EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_DTYPES)
 
 
-def empty_events() -> pd.DataFrame:
-    """An events frame with no rows and the full schema."""
-    return to_frame({})
-
-
 def to_frame(
     columns: Mapping[str, Sequence[Any] | pd.Series], length: int | None = None
 ) -> pd.DataFrame:
@@ -108,15 +103,3 @@ def _cast(series: pd.Series, dtype: Any) -> pd.Series:
     if dtype == "category":
         return series.astype("string").astype("category")
     return series.astype(cast(Any, dtype))
-
-
-def concat_events(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate event frames, keeping the schema (categories are unioned)."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_events()
-    out = pd.concat(
-        [f.astype({"format": "string"}) for f in frames], ignore_index=True
-    )
-    out["format"] = out["format"].astype("category")
-    return out
