@@ -215,13 +215,16 @@ def _resolve(
     choices: list[YearChoice] = []
     for members in groups.values():
         members.sort(key=lambda m: (m.source.rank, m.source.name))  # oldest file first
-        choice = _choose_year(members, rows, cli_year)
+        parts = [_yearless(p) for p in members]
+        stream = pd.concat(parts, ignore_index=True)
+        offsets = rollover_offsets(stream["mon"].to_numpy())
+        choice = _choose_year(members, stream, offsets, rows, cli_year)
         choices.append(choice)
         names = ", ".join(m.source.name for m in members)
         if choice.source != "cli":
             diag.info(members[-1].source.name, f"year {choice.year} for the yearless lines of "
                       f"{names}: {choice.detail}")
-        _apply_year(members, choice, diag)
+        _apply_year(members, parts, offsets, choice, diag)
     if cli_year is not None:
         settings.year, settings.year_source = cli_year, "cli"
     elif choices:
@@ -344,12 +347,16 @@ def _yearless(p: _Parsed) -> pd.DataFrame:
     return p.raw.loc[p.raw["mon"] > 0, ["mon", "day", "sod"]]
 
 
-def _choose_year(members: list[_Parsed], rows: list[_Parsed], cli_year: int | None) -> YearChoice:
-    parts = [_yearless(p) for p in members]
-    stream = pd.concat(parts, ignore_index=True)
+def _choose_year(
+    members: list[_Parsed],
+    stream: pd.DataFrame,
+    offsets: np.ndarray,
+    rows: list[_Parsed],
+    cli_year: int | None,
+) -> YearChoice:
+    """The year of a rotated set's newest yearless line (``stream``: its lines in order)."""
     mon = stream["mon"].to_numpy()
     day = stream["day"].to_numpy()
-    offsets = rollover_offsets(mon)
     last_off = int(offsets[-1])
     if cli_year is not None:
         return YearChoice(cli_year, "cli", "given with --year")
@@ -379,10 +386,14 @@ def _choose_year(members: list[_Parsed], rows: list[_Parsed], cli_year: int | No
                       "year that is not in the future")
 
 
-def _apply_year(members: list[_Parsed], choice: YearChoice, diag: Diagnostics) -> None:
-    parts = [_yearless(p) for p in members]
-    months = np.concatenate([part["mon"].to_numpy() for part in parts])
-    offsets = rollover_offsets(months)
+def _apply_year(
+    members: list[_Parsed],
+    parts: list[pd.DataFrame],
+    offsets: np.ndarray,
+    choice: YearChoice,
+    diag: Diagnostics,
+) -> None:
+    """Give each member's yearless lines their times, years stepping at rollovers."""
     base = choice.year - int(offsets[-1])
     pos = 0
     for p, part in zip(members, parts, strict=True):
