@@ -40,6 +40,16 @@ def _r(text: str) -> re.Pattern[str]:
     return re.compile(text)
 
 
+#: sysctl keys of the table size, its fill and its hash size, in every kernel's spelling
+#: (``net.nf_conntrack_max`` is the old alias; ``net.ipv4.netfilter.ip_conntrack_*`` 2.6.18).
+MAX_KEYS = frozenset({"net.netfilter.nf_conntrack_max", "net.nf_conntrack_max",
+                      "net.ipv4.netfilter.ip_conntrack_max"})
+COUNT_KEYS = frozenset({"net.netfilter.nf_conntrack_count",
+                        "net.ipv4.netfilter.ip_conntrack_count"})
+BUCKETS_KEYS = frozenset({"net.netfilter.nf_conntrack_buckets",
+                          "net.ipv4.netfilter.ip_conntrack_buckets"})
+
+
 MESSAGE_RULES: tuple[MessageRule, ...] = (
     # The drop line: 2.6.18 (ip_conntrack), 2.6.x-4.x (nf_conntrack) and the doubled prefix of
     # newer kernels, optionally per network namespace. "expectation table full" is NOT a drop.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -158,6 +159,9 @@ def _parse_source(source: Source, index: int, diag: Diagnostics, hints: Hints) -
         if source.basename == "localtime" and "zoneinfo/" in target:
             zone = target.split("zoneinfo/", 1)[1]
             hints.tz.setdefault(source.scope, (zone, source.name))
+        elif _inside_archive(source.name, target):  # one folded note per archive
+            diag.info(source.name.split("!/", 1)[0], "symbolic links inside the archive not "
+                      "followed (a link's target is read where it is stored)")
         else:
             diag.info(source.name, f"symbolic link to {target} (outside the input) not followed")
         return _Parsed(source, index, None, None)
@@ -167,11 +171,12 @@ def _parse_source(source: Source, index: int, diag: Diagnostics, hints: Hints) -
     if not head_bytes.strip(b"\x00 \t\r\n"):
         diag.info(source.name, "empty file")
         return _Parsed(source, index, None, None)
-    if is_binary(head_bytes):
-        diag.warning(source.name, "binary file skipped (not a text log)")
-        return _Parsed(source, index, None, None)
-    head = Head.from_bytes(source.basename, head_bytes)
-    parser, _score = _parsers.pick(head)
+    parser = _parsers.pick_binary(head_bytes)
+    if parser is None:
+        if is_binary(head_bytes):
+            diag.warning(source.name, "binary file skipped (not a text log)")
+            return _Parsed(source, index, None, None)
+        parser, _score = _parsers.pick(Head.from_bytes(source.basename, head_bytes))
     if parser is None:
         diag.info(source.name, "not a recognised log format; skipped")
         return _Parsed(source, index, None, None)
@@ -185,7 +190,16 @@ def _parse_source(source: Source, index: int, diag: Diagnostics, hints: Hints) -
     except Exception as exc:  # a parser bug must not end the run: record it, go on
         diag.error(source.name, f"{parser.NAME} parser failed: {type(exc).__name__}: {exc}")
     raw = pd.concat(frames, ignore_index=True) if frames else None
-    return _Parsed(source, index, parser.NAME, raw, ctx.records, ctx.skipped)
+    return _Parsed(source, index, parser.format, raw, ctx.records, ctx.skipped)
+
+
+def _inside_archive(name: str, target: str) -> bool:
+    """Whether a link member ``archive!/dir/link`` points at another member of its archive."""
+    if "!/" not in name or target.startswith("/"):
+        return False
+    member = name.split("!/", 1)[1]
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(member), target))
+    return not resolved.startswith("..")
 
 
 # ------------------------------------------------------------------------- resolution
@@ -230,6 +244,7 @@ def _resolve(
     elif choices:
         settings.year, settings.year_source = Counter(
             (c.year, c.source) for c in choices).most_common(1)[0][0]
+    _resolve_captures(rows, diag)
     for p in rows:
         assert p.raw is not None
         if p.raw["uptime"].notna().any():
@@ -422,8 +437,60 @@ def _banners(raw: pd.DataFrame) -> pd.Series:
     return text.loc[text.str.startswith("Linux version")]
 
 
+def _resolve_captures(rows: list[_Parsed], diag: Diagnostics) -> None:
+    """Give snapshots that carry no time the time their host's clock was read (``date``).
+
+    A clock reading applies to its own scope (one host's tree or one sosreport): two reports
+    of one host taken on different days must not lend each other their times.
+    """
+    clocks: dict[str, tuple[pd.Timestamp, bool, str]] = {}
+    for p in rows:
+        assert p.raw is not None and p.times is not None and p.zoned is not None
+        is_clock = (p.raw["capture"] == "clock").fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(is_clock & p.times.notna().to_numpy()):
+            when, zoned = p.times.iloc[i], bool(p.zoned[i])
+            held = clocks.get(p.source.scope)
+            if held is None or (zoned and not held[1]):
+                clocks[p.source.scope] = (when, zoned, p.source.name)
+    for p in rows:
+        assert p.raw is not None and p.times is not None and p.zoned is not None
+        at = ((p.raw["capture"] == "at").fillna(False) & p.times.isna()).to_numpy(dtype=bool)
+        if not at.any():
+            continue
+        clock = clocks.get(p.source.scope)
+        if clock is None:
+            if p.source.mtime is not None:
+                p.raw.loc[at, "not_after"] = pd.Timestamp(p.source.mtime)
+            diag.info(p.source.name, "snapshot without a capture time: no `date` output beside "
+                      "it, so it is placed at no time (bounded by the file's modification time)")
+            continue
+        when, zoned, where = clock
+        p.times.loc[p.raw.index[at]] = when
+        p.zoned[at] = zoned
+        diag.info(p.source.name, f"snapshot taken at {when.isoformat()}, the time read in "
+                  f"{where}")
+
+
+def _uptime_boots(rows: list[_Parsed]) -> list[tuple[pd.Timestamp, float, str, str]]:
+    """Boot times derived from ``uptime`` snapshots: (boot, uptime, scope, source)."""
+    out: list[tuple[pd.Timestamp, float, str, str]] = []
+    for q in rows:
+        assert q.raw is not None and q.times is not None
+        age = q.raw["boot_age"]
+        mask = (age.notna() & q.times.notna()).to_numpy(dtype=bool)
+        for when, secs in zip(q.times[mask], age[mask].astype("float64"), strict=True):
+            out.append((when - pd.Timedelta(seconds=float(secs)), float(secs), q.source.scope,
+                        q.source.name))
+    return out
+
+
 def _anchor(p: _Parsed, rows: list[_Parsed], diag: Diagnostics) -> None:
-    """Turn seconds since boot into times: the boot is found in the host's other evidence."""
+    """Turn seconds since boot into times: the boot is found in the host's other evidence.
+
+    In order of trust: the same kernel banner timed elsewhere; the boot an ``uptime`` snapshot
+    of the same tree (else host) implies, if the ring's last second fits within that uptime;
+    the host's last boot event; else 1970, with a warning.
+    """
     raw = p.raw
     assert raw is not None and p.times is not None
     up = raw["uptime"]
@@ -431,8 +498,10 @@ def _anchor(p: _Parsed, rows: list[_Parsed], diag: Diagnostics) -> None:
     own = _banners(raw.loc[mask])
     own_text = own.iloc[-1] if len(own) else None
     own_up = float(up.loc[own.index[-1]]) if len(own) else 0.0
+    last_up = float(up.loc[mask].astype("float64").max())
     matched: list[tuple[pd.Timestamp, str]] = []
     boots: list[tuple[pd.Timestamp, str]] = []
+    hosts = {q.source.scope: q.host for q in rows}
     for q in rows:
         if q is p or q.raw is None or q.times is None or (p.host and q.host != p.host):
             continue
@@ -443,10 +512,19 @@ def _anchor(p: _Parsed, rows: list[_Parsed], diag: Diagnostics) -> None:
             boots.append((t, q.source.name))
             if own_text is not None and text == own_text:
                 matched.append((t, q.source.name))
+    uptimes = [
+        (p.source.scope != scope, boot, where)
+        for boot, secs, scope, where in _uptime_boots(rows)
+        if (scope == p.source.scope or (p.host and hosts.get(scope) == p.host))
+        and last_up <= secs + 1.0
+    ]
     if matched:
         when, where = max(matched)
         anchor = when - pd.Timedelta(seconds=own_up)
         how = f"the same kernel banner in {where}"
+    elif uptimes:
+        _other, anchor, where = min(uptimes, key=lambda u: (u[0], -u[1].value))
+        how = f"the uptime read in {where}"
     elif boots:
         when, where = max(boots)
         anchor = when - pd.Timedelta(seconds=own_up)
@@ -468,7 +546,7 @@ def _anchor(p: _Parsed, rows: list[_Parsed], diag: Diagnostics) -> None:
 def _final_frame(p: _Parsed) -> pd.DataFrame:
     raw = p.raw
     assert raw is not None and p.times is not None and p.zoned is not None
-    out = raw.drop(columns=["epoch", "iso", "mon", "day", "sod", "uptime"])
+    out = raw.drop(columns=["epoch", "iso", "mon", "day", "sod", "uptime", "capture", "boot_age"])
     out["time"] = p.times
     quality = np.full(len(raw), TimeQuality.UNKNOWN.value, dtype=object)
     has_time = p.times.notna().to_numpy()

@@ -25,6 +25,7 @@ class Kind(str, enum.Enum):
     SHUTDOWN = "shutdown"
     SYSCTL = "sysctl"
     MESSAGE = "message"
+    SNAPSHOT = "snapshot"  # extension: state captured by a command or /proc file at one time
 
 
 class TimeQuality(str, enum.Enum):
@@ -61,6 +62,8 @@ EVENT_DTYPES: dict[str, Any] = {
     "module": "string",
     "conntrack_max": "Int64",
     "conntrack_buckets": "Int64",
+    "conntrack_count": "Int64",
+    "conntrack_loaded": "boolean",
     "not_before": UTC_NS,
     "not_after": UTC_NS,
     "evidence": "string",

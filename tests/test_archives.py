@@ -88,6 +88,20 @@ def test_localtime_link_in_archive_sets_zone(tmp_path: Path) -> None:
     assert r.settings.tz == "Asia/Shanghai"
 
 
+def test_links_between_members_fold_into_one_note(tmp_path: Path) -> None:
+    archive = tmp_path / "sosreport-bogon.tar"
+    with tarfile.open(archive, "w") as tf:
+        _add(tf, "sosreport-bogon/sos_commands/date/date", b"Thu Apr 27 00:15:02 UTC 2017\n")
+        for name, target in [("date", "sos_commands/date/date"), ("uptime", "sos_commands/x")]:
+            link = tarfile.TarInfo(f"sosreport-bogon/{name}")
+            link.type = tarfile.SYMTYPE
+            link.linkname = target
+            tf.addfile(link)
+    diag = cf.load(archive).diagnostics
+    notes = diag.loc[diag["message"].str.startswith("symbolic links inside the archive")]
+    assert notes[["path", "count"]].values.tolist() == [[archive.as_posix(), 2]]
+
+
 def test_truncated_tar_keeps_earlier_members(tmp_path: Path) -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tf:

@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 
 from .base import Head, ParseContext, Parser, RawBatch
-from .registry import formats, parsers, pick, register
+from .registry import formats, parsers, pick, pick_binary, register
 
 _INFRASTRUCTURE = {"base", "registry"}
 
@@ -17,4 +17,7 @@ for _info in pkgutil.iter_modules(__path__):
     if _info.name not in _INFRASTRUCTURE and not _info.name.startswith("_"):
         importlib.import_module(f"{__name__}.{_info.name}")
 
-__all__ = ["Head", "ParseContext", "Parser", "RawBatch", "formats", "parsers", "pick", "register"]
+__all__ = [
+    "Head", "ParseContext", "Parser", "RawBatch", "formats", "parsers", "pick", "pick_binary",
+    "register",
+]

@@ -107,16 +107,23 @@ class ParseContext:
 class RawBatch:
     """A block of parsed events with unresolved times, built row by row.
 
-    A row gives its time one of four ways: ``epoch`` (seconds since 1970, UTC), ``iso`` (an
+    A row gives its time one of five ways: ``epoch`` (seconds since 1970, UTC), ``iso`` (an
     RFC 3339 text, with or without offset), ``mon``/``day``/``sod`` (a yearless local time,
-    ``sod`` being seconds of the day) or ``uptime`` (seconds since boot, anchored by the
-    loader). A row with none has no known time.
+    ``sod`` being seconds of the day), ``uptime`` (seconds since boot, anchored by the
+    loader) or ``capture="at"`` (a snapshot taken when its host's clock was read, see
+    below). A row with none has no known time.
+
+    Snapshots: a row with ``capture="clock"`` is a reading of the host's clock (``date``
+    output); its time becomes the capture time of every ``capture="at"`` row in the same scope
+    that has no time of its own. ``boot_age`` is the host's uptime in seconds at the row's time
+    (``uptime``, ``/proc/uptime``), from which the loader derives a boot time.
     """
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "line", "host", "program", "pid", "user", "message", "kind", "count", "module",
         "conntrack_max", "conntrack_buckets", "evidence", "command", "epoch", "iso", "mon", "day",
-        "sod", "uptime", "not_before", "not_after",
+        "sod", "uptime", "not_before", "not_after", "conntrack_count", "conntrack_loaded",
+        "capture", "boot_age",
     )
 
     def __init__(self) -> None:
@@ -145,6 +152,10 @@ class RawBatch:
         uptime: float | None = None,
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
+        conntrack_count: int | None = None,
+        conntrack_loaded: bool | None = None,
+        capture: str | None = None,
+        boot_age: float | None = None,
     ) -> None:
         """Append one event (``command`` defaults to the message of a ``command`` event)."""
         c = self.cols
@@ -177,6 +188,10 @@ class RawBatch:
         c["uptime"].append(uptime)
         c["not_before"].append(not_before)
         c["not_after"].append(not_after)
+        c["conntrack_count"].append(conntrack_count)
+        c["conntrack_loaded"].append(conntrack_loaded)
+        c["capture"].append(capture)
+        c["boot_age"].append(boot_age)
 
     def to_frame(self) -> pd.DataFrame:
         """The batch as a raw frame (times unresolved)."""
@@ -202,10 +217,20 @@ class RawBatch:
                 "day": pd.array(c["day"], dtype="int64"),
                 "sod": pd.array(c["sod"], dtype="float64"),
                 "uptime": pd.array(c["uptime"], dtype="Float64"),
-                "not_before": pd.to_datetime(pd.Series(c["not_before"], dtype=object), utc=True),
-                "not_after": pd.to_datetime(pd.Series(c["not_after"], dtype=object), utc=True),
+                "not_before": _utc(c["not_before"]),
+                "not_after": _utc(c["not_after"]),
+                "conntrack_count": pd.array(c["conntrack_count"], dtype="Int64"),
+                "conntrack_loaded": pd.array(c["conntrack_loaded"], dtype="boolean"),
+                "capture": pd.array(c["capture"], dtype="string"),
+                "boot_age": pd.array(c["boot_age"], dtype="Float64"),
             }
         )
+
+
+def _utc(values: list[Any]) -> pd.Series:
+    """Optional datetimes as a nanosecond UTC column (whatever resolution they came in)."""
+    return pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(
+        "datetime64[ns, UTC]")
 
 
 class Parser(abc.ABC):
@@ -213,6 +238,15 @@ class Parser(abc.ABC):
 
     NAME: ClassVar[str]
     DESCRIPTION: ClassVar[str]
+    #: The ``format`` column's value (defaults to ``NAME``; several snapshot parsers share one).
+    FORMAT: ClassVar[str | None] = None
+    #: Leading bytes of a binary format; a file starting with them goes to this parser unsniffed.
+    MAGIC: ClassVar[bytes | None] = None
+
+    @property
+    def format(self) -> str:
+        """The value this parser writes to the ``format`` column."""
+        return self.FORMAT or self.NAME
 
     @abc.abstractmethod
     def sniff(self, head: Head) -> float:

@@ -34,6 +34,14 @@ def formats() -> list[tuple[str, str]]:
     return [(name, p.DESCRIPTION) for name, p in parsers().items()]
 
 
+def pick_binary(head: bytes) -> Parser | None:
+    """The parser of a binary format whose magic bytes ``head`` starts with, if any."""
+    for parser in parsers().values():
+        if parser.MAGIC and head.startswith(parser.MAGIC):
+            return parser
+    return None
+
+
 def pick(head: Head) -> tuple[Parser | None, float]:
     """The parser whose sniff scores best for ``head`` (at least the threshold), and the score."""
     best: Parser | None = None

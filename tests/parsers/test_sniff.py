@@ -11,6 +11,8 @@ from tests.conftest import DATA
 
 SAMPLES = sorted(p for p in DATA.rglob("*") if p.is_file() and p.parent.name in parsers())
 NAMELESS_OK = {"bash_history", "syslog"}  # host_config's hostname file needs its name
+#: Samples only their file name identifies (one number in /proc/sys/...): paths under DATA.
+NAME_NEEDED = {"sysctl/nf_conntrack_max", "sysctl/ip_conntrack_count", "uptime/uptime"}
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -22,6 +24,8 @@ def test_sample_picks_its_parser(path: Path) -> None:
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_sample_picked_without_its_file_name(path: Path) -> None:
+    if path.relative_to(DATA).as_posix() in NAME_NEEDED:
+        pytest.skip("only the file name tells what this number is")
     head = Head.from_bytes("evidence.txt", path.read_bytes())
     parser, _ = pick(head)
     assert parser is not None and parser.NAME == path.parent.name
