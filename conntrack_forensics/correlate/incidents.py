@@ -42,7 +42,16 @@ class HostView:
         loads = (ev["kind"] == Kind.MODULE_LOAD.value) & ev["module"].isin(CONNTRACK_MODULES)
         sysctl = (ev["kind"] == Kind.SYSCTL.value) & ev["conntrack_max"].notna()
         drops = ev["kind"] == Kind.CONNTRACK_DROP.value
-        return ev.loc[loads | sysctl | drops]
+        return ev.loc[loads | sysctl | drops | self._snapshots(True)]
+
+    def unloaded_evidence(self) -> pd.DataFrame:
+        """Snapshots that show conntrack was *not* loaded at their time (lsmod, sysctl -a)."""
+        return self.events.loc[self._snapshots(False)]
+
+    def _snapshots(self, loaded: bool) -> pd.Series:
+        ev = self.events
+        said = ev["conntrack_loaded"] == loaded
+        return (ev["kind"] == Kind.SNAPSHOT.value) & said.fillna(False).astype(bool)
 
     def kernel_version(self, at: pd.Timestamp) -> str | None:
         """The kernel release from the boot banner nearest before ``at`` (else the next one)."""
@@ -116,11 +125,25 @@ def count(burst: pd.DataFrame) -> Counts:
 def table_size(view: HostView, before: pd.Timestamp) -> tuple[int | None, int | None]:
     """``(conntrack_max, conntrack_buckets)`` in force at ``before``.
 
-    The kernel banner gives both; a later sysctl overrides.
+    The kernel banner gives both; a later sysctl change or snapshot overrides. When nothing
+    before tells, a snapshot captured later (a sosreport taken after the outage) stands for the
+    value, unless a sysctl change between the two may have altered it.
     """
     ev = view.events
-    known = ev.loc[(ev["time"] <= before)
-                   & ev["kind"].isin([Kind.MODULE_LOAD.value, Kind.SYSCTL.value])]
-    mx = known["conntrack_max"].dropna()
-    bk = known["conntrack_buckets"].dropna()
-    return (int(mx.iloc[-1]) if len(mx) else None, int(bk.iloc[-1]) if len(bk) else None)
+    kinds = [Kind.MODULE_LOAD.value, Kind.SYSCTL.value, Kind.SNAPSHOT.value]
+    sized = ev.loc[ev["kind"].isin(kinds)]
+    known = sized.loc[sized["time"] <= before]
+    later = sized.loc[(sized["time"] > before) & (sized["kind"] == Kind.SNAPSHOT.value)]
+    changes = sized.loc[(sized["time"] > before) & (sized["kind"] == Kind.SYSCTL.value)]
+
+    def pick(column: str) -> int | None:
+        values = known[column].dropna()
+        if len(values):
+            return int(values.iloc[-1])
+        after = later[column].dropna()
+        if len(after) and (changes.empty or changes["time"].min() > later.loc[
+                after.index[0], "time"]):
+            return int(after.iloc[0])
+        return None
+
+    return pick("conntrack_max"), pick("conntrack_buckets")

@@ -48,6 +48,22 @@ def cause(
             if trigger is not None:
                 reasons.append(f"the load follows `{trigger.command}` ({trigger.source})")
             return "module_autoload", reasons
+    absent = view.unloaded_evidence()
+    absent = absent.loc[(absent["time"] < start)
+                        & ((absent["time"] >= boot) if boot is not None else True)]
+    if len(absent):
+        gone = absent.iloc[-1]
+        ct = ct.loc[ct["time"] > gone["time"]]  # a later unload makes earlier loads moot
+        if ct.empty or start - ct["time"].iloc[0] <= AUTOLOAD_WINDOW:
+            reasons = [
+                f"conntrack was not loaded at {rfc3339(gone['time'])} "
+                f"({ref(gone['source'], gone['line'])}: {gone['message']}), "
+                f"{(start - gone['time']).total_seconds():.0f} s before the first drop",
+                "so it was loaded in between, in the same boot",
+            ]
+            if trigger is not None:
+                reasons.append(f"`{trigger.command}` ({trigger.source}) loads conntrack")
+            return "module_autoload", reasons
     if len(ct):
         first = ct.iloc[0]
         return "capacity", [
