@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import parsers as _parsers
-from .classify import UPTIME_PREFIX
+from .anchor import anchor_boot
 from .diagnostics import Diagnostics
 from .inputs import Source, is_binary, iter_sources, read_head
 from .model import TimeQuality, to_frame
@@ -248,7 +248,7 @@ def _resolve(
     for p in rows:
         assert p.raw is not None
         if p.raw["uptime"].notna().any():
-            _anchor(p, rows, diag)
+            anchor_boot(p, rows, diag)
     frames = [_final_frame(p) for p in rows]
     if not frames:
         return to_frame({})
@@ -430,13 +430,6 @@ def _apply_year(
         p.times.loc[part.index] = _localize(naive, p.tz)
 
 
-def _banners(raw: pd.DataFrame) -> pd.Series:
-    """Kernel banner texts (``Linux version ...``) of boot rows, without uptime prefixes."""
-    boot = raw.loc[(raw["kind"] == "boot")]
-    text = boot["message"].str.replace(UPTIME_PREFIX, "", regex=True)
-    return text.loc[text.str.startswith("Linux version")]
-
-
 def _resolve_captures(rows: list[_Parsed], diag: Diagnostics) -> None:
     """Give snapshots that carry no time the time their host's clock was read (``date``).
 
@@ -469,78 +462,6 @@ def _resolve_captures(rows: list[_Parsed], diag: Diagnostics) -> None:
         p.zoned[at] = zoned
         diag.info(p.source.name, f"snapshot taken at {when.isoformat()}, the time read in "
                   f"{where}")
-
-
-def _uptime_boots(rows: list[_Parsed]) -> list[tuple[pd.Timestamp, float, str, str]]:
-    """Boot times derived from ``uptime`` snapshots: (boot, uptime, scope, source)."""
-    out: list[tuple[pd.Timestamp, float, str, str]] = []
-    for q in rows:
-        assert q.raw is not None and q.times is not None
-        age = q.raw["boot_age"]
-        mask = (age.notna() & q.times.notna()).to_numpy(dtype=bool)
-        for when, secs in zip(q.times[mask], age[mask].astype("float64"), strict=True):
-            out.append((when - pd.Timedelta(seconds=float(secs)), float(secs), q.source.scope,
-                        q.source.name))
-    return out
-
-
-def _anchor(p: _Parsed, rows: list[_Parsed], diag: Diagnostics) -> None:
-    """Turn seconds since boot into times: the boot is found in the host's other evidence.
-
-    In order of trust: the same kernel banner timed elsewhere; the boot an ``uptime`` snapshot
-    of the same tree (else host) implies, if the ring's last second fits within that uptime;
-    the host's last boot event; else 1970, with a warning.
-    """
-    raw = p.raw
-    assert raw is not None and p.times is not None
-    up = raw["uptime"]
-    mask = up.notna().to_numpy()
-    own = _banners(raw.loc[mask])
-    own_text = own.iloc[-1] if len(own) else None
-    own_up = float(up.loc[own.index[-1]]) if len(own) else 0.0
-    last_up = float(up.loc[mask].astype("float64").max())
-    matched: list[tuple[pd.Timestamp, str]] = []
-    boots: list[tuple[pd.Timestamp, str]] = []
-    hosts = {q.source.scope: q.host for q in rows}
-    for q in rows:
-        if q is p or q.raw is None or q.times is None or (p.host and q.host != p.host):
-            continue
-        banners = _banners(q.raw)
-        for t, text in zip(q.times.loc[banners.index], banners, strict=True):
-            if pd.isna(t):
-                continue
-            boots.append((t, q.source.name))
-            if own_text is not None and text == own_text:
-                matched.append((t, q.source.name))
-    uptimes = [
-        (p.source.scope != scope, boot, where)
-        for boot, secs, scope, where in _uptime_boots(rows)
-        if (scope == p.source.scope or (p.host and hosts.get(scope) == p.host))
-        and last_up <= secs + 1.0
-    ]
-    if matched:
-        when, where = max(matched)
-        anchor = when - pd.Timedelta(seconds=own_up)
-        how = f"the same kernel banner in {where}"
-    elif uptimes:
-        _other, anchor, where = min(uptimes, key=lambda u: (u[0], -u[1].value))
-        how = f"the uptime read in {where}"
-    elif boots:
-        when, where = max(boots)
-        anchor = when - pd.Timedelta(seconds=own_up)
-        how = f"the last boot in {where} (no kernel banner to match)"
-    else:
-        anchor = pd.Timestamp(0, tz="UTC")
-        how = None
-    times = anchor + pd.to_timedelta(up.loc[mask].astype("float64"), unit="s")
-    p.times.loc[raw.index[mask]] = times
-    p.relative = mask
-    if how is None:
-        diag.warning(p.source.name, "no boot time in the evidence for this host: seconds since "
-                     "boot are shown from 1970-01-01T00:00:00Z")
-    else:
-        diag.info(p.source.name, f"seconds since boot anchored at {anchor.isoformat()} from "
-                  f"{how}")
 
 
 def _final_frame(p: _Parsed) -> pd.DataFrame:

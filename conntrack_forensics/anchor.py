@@ -1,0 +1,256 @@
+"""Put seconds-since-boot (``dmesg``) on the UTC axis, then align them with the host's syslog.
+
+A ring-buffer line says only how long after boot it was printed. :func:`anchor_boot` finds
+the boot in the same host's other evidence, in order of trust: the same kernel banner timed
+elsewhere; the boot an ``uptime`` snapshot of the same tree (else host) implies, when the
+ring's last second fits within that uptime; the host's last boot event; else 1970, with a
+warning.
+
+That anchor is coarse: syslog stamps the boot's kernel lines when the daemon starts, seconds
+after the kernel printed them, and ``uptime`` counts minutes. :func:`align` then compares the
+ring's lines with the identical kernel lines other sources of the host timed, and shifts the
+ring by the offset on which most of them agree (lines that are rare weigh more than the
+thousand identical drop lines: a text's pairs weigh
+1 / the larger of its two counts), so that the same drop seen in ``dmesg`` and in
+``/var/log/messages`` falls in the same second and counts once (CONTRACT section 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .classify import UPTIME_PREFIX
+from .diagnostics import Diagnostics
+
+if TYPE_CHECKING:
+    from .load import _Parsed
+
+#: The coarse anchor is trusted to this many seconds; alignment looks no further.
+MAX_SHIFT = 600.0
+#: Most ring lines used to estimate the shift (spread evenly over the ring).
+MAX_SAMPLE = 4000
+#: How many matching lines must agree before the ring is shifted.
+MIN_AGREEING = 3
+#: Widest range of shifts, in seconds, swept line by line for the best agreement.
+SWEEP_SECONDS = 4.0
+
+
+def _banners(raw: pd.DataFrame) -> pd.Series:
+    """Kernel banner texts (``Linux version ...``) of boot rows, without uptime prefixes."""
+    boot = raw.loc[(raw["kind"] == "boot")]
+    text = boot["message"].str.replace(UPTIME_PREFIX, "", regex=True)
+    return text.loc[text.str.startswith("Linux version")]
+
+
+def _uptime_boots(rows: Sequence[_Parsed]) -> list[tuple[pd.Timestamp, float, str, str]]:
+    """Boot times derived from ``uptime`` snapshots: (boot, uptime, scope, source)."""
+    out: list[tuple[pd.Timestamp, float, str, str]] = []
+    for q in rows:
+        assert q.raw is not None and q.times is not None
+        age = q.raw["boot_age"]
+        mask = (age.notna() & q.times.notna()).to_numpy(dtype=bool)
+        for when, secs in zip(q.times[mask], age[mask].astype("float64"), strict=True):
+            out.append((when - pd.Timedelta(seconds=float(secs)), float(secs), q.source.scope,
+                        q.source.name))
+    return out
+
+
+def anchor_boot(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> None:
+    """Turn ``p``'s seconds since boot into UTC times (see the module docstring)."""
+    raw = p.raw
+    assert raw is not None and p.times is not None
+    up = raw["uptime"]
+    mask = up.notna().to_numpy()
+    own = _banners(raw.loc[mask])
+    own_text = own.iloc[-1] if len(own) else None
+    own_up = float(up.loc[own.index[-1]]) if len(own) else 0.0
+    last_up = float(up.loc[mask].astype("float64").max())
+    matched: list[tuple[pd.Timestamp, str]] = []
+    boots: list[tuple[pd.Timestamp, str]] = []
+    hosts = {q.source.scope: q.host for q in rows}
+    for q in rows:
+        if q is p or q.raw is None or q.times is None or (p.host and q.host != p.host):
+            continue
+        banners = _banners(q.raw)
+        for t, text in zip(q.times.loc[banners.index], banners, strict=True):
+            if pd.isna(t):
+                continue
+            boots.append((t, q.source.name))
+            if own_text is not None and text == own_text:
+                matched.append((t, q.source.name))
+    uptimes = [
+        (p.source.scope != scope, boot, where)
+        for boot, secs, scope, where in _uptime_boots(rows)
+        if (scope == p.source.scope or (p.host and hosts.get(scope) == p.host))
+        and last_up <= secs + 1.0
+    ]
+    if matched:
+        when, where = max(matched)
+        anchor = when - pd.Timedelta(seconds=own_up)
+        how = f"the same kernel banner in {where}"
+    elif uptimes:
+        _other, anchor, where = min(uptimes, key=lambda u: (u[0], -u[1].value))
+        how = f"the uptime read in {where}"
+    elif boots:
+        when, where = max(boots)
+        anchor = when - pd.Timedelta(seconds=own_up)
+        how = f"the last boot in {where} (no kernel banner to match)"
+    else:
+        anchor = pd.Timestamp(0, tz="UTC")
+        how = None
+    times = anchor + pd.to_timedelta(up.loc[mask].astype("float64"), unit="s")
+    p.times.loc[raw.index[mask]] = times
+    p.relative = mask
+    if how is None:
+        diag.warning(p.source.name, "no boot time in the evidence for this host: seconds since "
+                     "boot are shown from 1970-01-01T00:00:00Z")
+        return
+    shift = align(p, rows, diag)
+    if shift:
+        anchor += pd.Timedelta(seconds=shift)
+    diag.info(p.source.name, f"seconds since boot anchored at {anchor.isoformat()} from {how}")
+
+
+def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
+    """Shift ``p``'s anchored ring onto the host's other kernel lines; the shift in seconds."""
+    raw = p.raw
+    assert raw is not None and p.times is not None and p.relative is not None
+    own = pd.DataFrame({"text": raw["message"], "t": p.times}).loc[p.relative]
+    own = own.loc[own["t"].notna()]
+    if own.empty:
+        return 0.0
+    if len(own) > MAX_SAMPLE:
+        own = own.iloc[np.linspace(0, len(own) - 1, MAX_SAMPLE).astype(int)]
+    lo, hi = own["t"].min(), own["t"].max()
+    margin = pd.Timedelta(seconds=MAX_SHIFT)
+    others: list[pd.DataFrame] = []
+    names: list[str] = []
+    for q in rows:
+        if q is p or q.raw is None or q.times is None or q.host != p.host or \
+                q.relative is not None:
+            continue
+        kernel = (q.raw["program"] == "kernel").fillna(False).to_numpy(dtype=bool)
+        near = (q.times >= lo - margin) & (q.times <= hi + margin)
+        pick = kernel & near.fillna(False).to_numpy(dtype=bool)
+        if not pick.any():
+            continue
+        t = q.times[pick]
+        whole = bool((t.dt.microsecond == 0).all())
+        others.append(pd.DataFrame({"text": q.raw.loc[pick, "message"], "t": t,
+                                    "width": 1.0 if whole else 0.05}))
+        names.append(q.source.name)
+    if not others:
+        return 0.0
+    other = pd.concat(others, ignore_index=True)
+    lows: list[np.ndarray] = []
+    widths: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    own_ns = own.assign(t=own["t"].astype("int64"), id=np.arange(len(own)))
+    other_ns = other.assign(t=other["t"].astype("int64"))
+    for text, mine in own_ns.groupby("text", sort=False):
+        theirs = other_ns.loc[other_ns["text"] == text]
+        if theirs.empty:
+            continue
+        diff = (theirs["t"].to_numpy()[None, :] - mine["t"].to_numpy()[:, None]) / 1e9
+        close = np.abs(diff) <= MAX_SHIFT
+        if not close.any():
+            continue
+        lows.append(diff[close])
+        widths.append(np.broadcast_to(theirs["width"].to_numpy()[None, :], diff.shape)[close])
+        ids.append(np.broadcast_to(mine["id"].to_numpy()[:, None], diff.shape)[close])
+        weights.append(np.full(int(close.sum()), 1.0 / max(len(mine), len(theirs))))
+    if not lows:
+        return 0.0
+    low, width = np.concatenate(lows), np.concatenate(widths)
+    own_id = np.concatenate(ids)
+    # one interval per ring line and second: ten identical lines in one second are one match
+    keep = np.unique(np.stack([own_id, np.round(low, 6)]), axis=1, return_index=True)[1]
+    low, width, own_id = low[keep], width[keep], own_id[keep]
+    weight = np.concatenate(weights)[keep]
+    candidates = _best_shifts(low, width, weight)
+    if not len(candidates):
+        return 0.0
+    shift = _fewest_mismatches(candidates, own_ns, other_ns)
+    covering = (low <= shift) & (shift < low + width)
+    agreeing = len(np.unique(own_id[covering]))
+    if agreeing < min(MIN_AGREEING, len(own)) or abs(shift) < 1e-6:
+        return 0.0
+    p.times.loc[raw.index[p.relative]] += pd.Timedelta(seconds=shift)
+    diag.info(p.source.name, f"seconds since boot shifted {shift:+.3f} s to match the same "
+              f"kernel lines in {', '.join(sorted(set(names))[:3])}")
+    return shift
+
+
+def _best_shifts(lows: np.ndarray, widths: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Middles of the spans covered by the most weight of ``[low, low + width)`` intervals."""
+    edges = np.concatenate([lows, lows + widths])
+    delta = np.concatenate([weights, -weights])
+    order = np.lexsort((delta, edges))  # at equal edges, closings (negative) first
+    edges, delta = edges[order], delta[order]
+    cover = np.cumsum(delta)
+    spans = np.flatnonzero(cover >= cover.max() - 1e-9)
+    spans = spans[spans < len(edges) - 1]
+    spans = spans[edges[spans + 1] > edges[spans]]
+    return (edges[spans] + edges[spans + 1]) / 2
+
+
+def _fewest_mismatches(candidates: np.ndarray, own: pd.DataFrame, other: pd.DataFrame) -> float:
+    """The shift, near the candidates, after which most ring lines share a second with a twin.
+
+    Between two shifts at which some ring line crosses a second boundary nothing changes, so
+    the shifts from just below the lowest candidate to just above the highest (at most
+    :data:`SWEEP_SECONDS` wide, around the candidate nearest zero) are swept crossing by
+    crossing, counting per text and second how many ring lines have a twin in the other
+    sources. The widest run of best shifts wins; its middle is returned.
+    """
+    centre = candidates[int(np.argmin(np.abs(candidates)))]
+    near = candidates[np.abs(candidates - centre) <= SWEEP_SECONDS / 2]
+    lo = int((near.min() - 0.5) * 1e9)
+    hi = int((near.max() + 0.5) * 1e9)
+    codes, _uniques = pd.factorize(pd.concat([own["text"], other["text"]], ignore_index=True))
+    own_code, other_code = codes[:len(own)], codes[len(own):]
+    sec = 1_000_000_000
+    theirs: dict[tuple[int, int], int] = {}
+    for key in zip(other_code.tolist(), (other["t"].to_numpy() // sec).tolist(), strict=True):
+        theirs[key] = theirs.get(key, 0) + 1
+    base = own["t"].to_numpy()
+    start = (base + lo) // sec
+    mine: dict[tuple[int, int], int] = {}
+    for key in zip(own_code.tolist(), start.tolist(), strict=True):
+        mine[key] = mine.get(key, 0) + 1
+    matched = sum(min(n, theirs.get(k, 0)) for k, n in mine.items())
+    # every crossing in (lo, hi]: line i enters second start_i + j at shift (start_i + j) s - t_i
+    steps = int((hi - lo) // sec) + 2
+    line = np.repeat(np.arange(len(base)), steps)
+    to_sec = np.repeat(start, steps) + np.tile(np.arange(1, steps + 1), len(base))
+    at = to_sec * sec - base[line]
+    inside = (at > lo) & (at <= hi)
+    order = np.argsort(at[inside], kind="stable")
+    line, to_sec, at = line[inside][order], to_sec[inside][order], at[inside][order]
+    best, best_runs, prev = matched, [(lo, int(at[0]) if len(at) else hi)], lo
+    for i, (n, s, t) in enumerate(zip(line.tolist(), to_sec.tolist(), at.tolist(),
+                                      strict=True)):
+        code = int(own_code[n])
+        old = (code, s - 1)
+        if mine[old] <= theirs.get(old, 0):
+            matched -= 1
+        mine[old] -= 1
+        new = (code, s)
+        mine[new] = mine.get(new, 0) + 1
+        if mine[new] <= theirs.get(new, 0):
+            matched += 1
+        prev = t
+        end = int(at[i + 1]) if i + 1 < len(at) else hi
+        if end == prev:
+            continue
+        if matched > best:
+            best, best_runs = matched, [(prev, end)]
+        elif matched == best:
+            best_runs.append((prev, end))
+    widest = max(best_runs, key=lambda r: (r[1] - r[0], -abs(r[0] + r[1])))
+    return (widest[0] + widest[1]) / 2 / 1e9
