@@ -9,7 +9,7 @@ warning.
 That anchor is coarse: syslog stamps the boot's kernel lines when the daemon starts, seconds
 after the kernel printed them, and ``uptime`` counts minutes. :func:`align` then compares the
 ring's lines with the identical kernel lines other sources of the host timed, and shifts the
-ring by the offset on which most of them agree (lines that are rare weigh more than the
+ring by the smallest offset on which most of them agree (lines that are rare weigh more than the
 thousand identical drop lines: a text's pairs weigh
 1 / the larger of its two counts), so that the same drop seen in ``dmesg`` and in
 ``/var/log/messages`` falls in the same second and counts once (CONTRACT section 5).
@@ -206,7 +206,7 @@ def _fewest_mismatches(candidates: np.ndarray, own: pd.DataFrame, other: pd.Data
     the shifts from just below the lowest candidate to just above the highest (at most
     :data:`SWEEP_SECONDS` wide, around the candidate nearest zero) are swept crossing by
     crossing, counting per text and second how many ring lines have a twin in the other
-    sources. The widest run of best shifts wins; its middle is returned.
+    sources. Of the best shifts, the one nearest zero (the smallest correction) is returned.
     """
     centre = candidates[int(np.argmin(np.abs(candidates)))]
     near = candidates[np.abs(candidates - centre) <= SWEEP_SECONDS / 2]
@@ -252,5 +252,8 @@ def _fewest_mismatches(candidates: np.ndarray, own: pd.DataFrame, other: pd.Data
             best, best_runs = matched, [(prev, end)]
         elif matched == best:
             best_runs.append((prev, end))
-    widest = max(best_runs, key=lambda r: (r[1] - r[0], -abs(r[0] + r[1])))
-    return (widest[0] + widest[1]) / 2 / 1e9
+    # the smallest correction of the anchor that achieves the best agreement
+    points = [min(max(0, start), end - 1_000) for start, end in best_runs if end - start > 1_000]
+    if not points:
+        return 0.0
+    return min(points, key=abs) / 1e9
