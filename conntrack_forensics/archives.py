@@ -37,6 +37,7 @@ class Replayable:
     def __init__(self, inner: IO[bytes]) -> None:
         self._inner = inner
         self._kept = bytearray()
+        self._read = 0  # bytes taken from the inner stream so far (kept or not)
         self._recording = True
         self._passed = False  # a reader went beyond what was kept
 
@@ -51,10 +52,11 @@ class Replayable:
         if pos < kept:
             end = kept if size < 0 else min(kept, pos + size)
             return bytes(self._kept[pos:end])
-        if pos > kept:
+        if pos != self._read:
             raise OSError("archive member read out of order")
         data = self._inner.read(size if size >= 0 else -1)
-        if self._recording and kept + len(data) <= REPLAY_CAP:
+        self._read += len(data)
+        if self._recording and self._read <= REPLAY_CAP:
             self._kept += data
         else:
             self._recording = False

@@ -102,6 +102,19 @@ def test_links_between_members_fold_into_one_note(tmp_path: Path) -> None:
     assert notes[["path", "count"]].values.tolist() == [[archive.as_posix(), 2]]
 
 
+def test_member_larger_than_the_replay_buffer_is_read_whole(tmp_path: Path) -> None:
+    from conntrack_forensics.archives import REPLAY_CAP
+
+    line = f"Apr 27 00:03:27 bogon {DROP}\n".encode()
+    data = line * (2 * REPLAY_CAP // len(line) + 7)
+    archive = tmp_path / "big.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        _add(tf, "var/log/messages", data)
+    r = cf.load(archive, year=2017)
+    assert int(r.events["count"].sum()) == data.count(b"\n")
+    assert r.diagnostics.loc[r.diagnostics["level"] != "info"].empty
+
+
 def test_truncated_tar_keeps_earlier_members(tmp_path: Path) -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tf:
