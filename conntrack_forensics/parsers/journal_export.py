@@ -39,7 +39,7 @@ MAX_BINARY_BYTES = 64 * 1024 * 1024
 SHOWN_BINARY_BYTES = 4096
 _READ_BYTES = 1024 * 1024
 #: What reading a (decompressed) source may raise: the events before it are kept.
-_READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
+READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
 
 _NAME = re.compile(rb"[A-Z_][A-Z0-9_]{0,63}")
 _TEXT_FIELD = re.compile(rb"([A-Z_][A-Z0-9_]{0,63})=")
@@ -72,23 +72,47 @@ class JournalExportParser(Parser):
 
     def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
         """Stream the file's entries as events."""
-        entries = JournalEntries(ctx)
-        batch = RawBatch()
         try:
-            with ctx.source.open() as fh:
-                for entry in _entries(_Reader(fh)):
-                    if entry.problem is not None:
-                        ctx.skip(entry.line, entry.problem)
-                        continue
-                    entries.add(batch, entry.line, entry.fields, "\n".join(entry.shown))
-                    if len(batch) >= BATCH_ROWS:
-                        yield batch
-                        batch = RawBatch()
-        except _READ_ERRORS as exc:
-            ctx.diag.error(ctx.source.name, f"{ctx.source.compression or 'file'} data truncated "
-                           f"or unreadable: {exc}; the entries before it were read")
-        if len(batch):
-            yield batch
+            fh = ctx.source.open()
+        except READ_ERRORS as exc:
+            ctx.diag.error(ctx.source.name, f"cannot read file: {exc}")
+            return
+        with fh:
+            yield from export_batches(ctx, fh, f"{ctx.source.compression or 'file'} data")
+
+
+def export_batches(
+    ctx: ParseContext, fh: IO[bytes], what: str, *, entry_numbers: bool = False
+) -> Iterator[RawBatch]:
+    """Stream an export-format byte stream's entries as events (shared with :mod:`.journal_file`).
+
+    Every entry is counted in ``ctx`` (read, or skipped as damaged). A read error ends the
+    stream with one error naming ``what`` was being read; the entries before it are kept.
+
+    Args:
+        ctx: the source's parse context.
+        fh: the export-format bytes, read sequentially.
+        what: what ``fh`` reads, for the read error (``gzip data``, ``journalctl output``).
+        entry_numbers: ``line`` is the 1-based number of the entry in the stream instead of
+            the physical line its first field starts on.
+    """
+    entries = JournalEntries(ctx)
+    batch = RawBatch()
+    try:
+        for number, entry in enumerate(_entries(_Reader(fh)), 1):
+            line = number if entry_numbers else entry.line
+            if entry.problem is not None:
+                ctx.skip(line, entry.problem)
+                continue
+            entries.add(batch, line, entry.fields, "\n".join(entry.shown))
+            if len(batch) >= BATCH_ROWS:
+                yield batch
+                batch = RawBatch()
+    except READ_ERRORS as exc:
+        ctx.diag.error(ctx.source.name, f"{what} truncated or unreadable: {exc}; the entries "
+                       "before it were read")
+    if len(batch):
+        yield batch
 
 
 class _Reader:
