@@ -292,10 +292,14 @@ def _file_source(
         target = os.readlink(path)
         resolved = path.resolve()
         inside = _is_within(resolved, root.resolve()) and resolved.is_file()
-        if not inside:
+        if not inside or path.name == "localtime":  # the link's target names the zone
             return Source(
                 name=name, path=None, scope=scope, group=group, rank=rank, link_target=target
             )
+        if seen is not None:  # walking a tree: the target is read under its own name
+            diag.info(_display(root), "symbolic links to files inside the input not followed "
+                      "(each target is read under its own name)")
+            return None
         path = resolved
     try:
         st = path.stat()

@@ -145,3 +145,21 @@ def test_symlink_outside_input_not_followed(tmp_path: Path) -> None:
     result = cf.load(root, year=2017)
     assert len(result.events) == 0
     assert "not followed" in result.diagnostics["message"].iloc[0]
+
+
+def test_symlink_inside_input_is_read_once_under_the_target_name(tmp_path: Path) -> None:
+    root = tmp_path / "sosreport-bogon"
+    (root / "sos_commands/kernel").mkdir(parents=True)
+    (root / "sos_commands/kernel/dmesg").write_text(
+        "[ 5.000000] nf_conntrack: table full, dropping packet.\n")
+    (root / "dmesg").symlink_to("sos_commands/kernel/dmesg")
+    (root / "etc").mkdir()
+    (root / "usr/share/zoneinfo/Asia").mkdir(parents=True)
+    (root / "usr/share/zoneinfo/Asia/Shanghai").write_bytes(b"TZif2" + bytes(40))
+    (root / "etc/localtime").symlink_to("../usr/share/zoneinfo/Asia/Shanghai")
+    result = cf.load(root)
+    assert result.events["source"].tolist() == [f"{root.as_posix()}/sos_commands/kernel/dmesg"]
+    notes = result.diagnostics.set_index("message")["path"]
+    assert notes["symbolic links to files inside the input not followed (each target is read "
+                 "under its own name)"] == root.as_posix()
+    assert result.inputs and any(i.path.endswith("etc/localtime") for i in result.inputs)

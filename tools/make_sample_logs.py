@@ -1,4 +1,4 @@
-"""Regenerate sample_logs/ byte for byte: two written (not copied) incident reproductions.
+"""Regenerate sample_logs/ byte for byte: three written (not copied) incident reproductions.
 
     python tools/make_sample_logs.py
 
@@ -526,13 +526,14 @@ Layout: `var/log/syslog.2.gz`, `syslog.1`, `syslog` (a rotated set, read oldest 
 
 INDEX = """# Sample logs
 
-Two incidents, written for this project (not copied from anywhere), each in the layout of a
+Three incidents, written for this project (not copied from anywhere), each in the layout of a
 host's file system. `python tools/make_sample_logs.py` regenerates them byte for byte.
 
 | case | what it shows |
 |---|---|
 | [bogon-nat-listing](bogon-nat-listing/README.md) | the seed: CentOS 6.9, `iptables -t nat -L` autoloads conntrack, table full, reboot |
 | [k8s-node-capacity](k8s-node-capacity/README.md) | Ubuntu/Kubernetes, module loaded since boot, ratelimited drops, capacity, stop by themselves |
+| [sosreport-web1](sosreport-web1/README.md) | a sosreport of a CentOS 7 web server taken mid-incident: messages, journal and dmesg counted once, snapshots at the capture time |
 
 Run one: `python -m conntrack_forensics report sample_logs/bogon-nat-listing`.
 The real third-party logs used as background in the tests stay in `../shared/data/loghub/`.
@@ -540,8 +541,11 @@ The real third-party logs used as background in the tests stay in `../shared/dat
 
 
 def main() -> None:
+    import make_sosreport_sample
+
     bogon(random.Random(20170427))
     k8s(random.Random(20240314))
+    make_sosreport_sample.main(random.Random(20240520), ROOT)
     (ROOT / "README.md").write_text(INDEX)
 
 
