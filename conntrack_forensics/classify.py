@@ -122,6 +122,22 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
         kernel_only=False,
         programs=frozenset({"sudo"}),
     ),
+    # Who was on the host: sshd logins and su sessions, context for the commands that follow.
+    MessageRule(
+        "sshd_login",
+        Kind.LOGIN,
+        _r(r"^Accepted (?:password|publickey|keyboard-interactive/pam|gssapi-with-mic|"
+           r"hostbased) for (?P<user>\S+) from \S+"),
+        kernel_only=False,
+        programs=frozenset({"sshd", "sshd-session"}),
+    ),
+    MessageRule(
+        "su_session",
+        Kind.LOGIN,
+        _r(r"^pam_unix\(su(?:-l)?:session\): session opened for user (?P<user>[^\s(]+)"),
+        kernel_only=False,
+        programs=frozenset({"su"}),
+    ),
     MessageRule(
         "kube_proxy_sysctl",
         Kind.SYSCTL,
@@ -142,7 +158,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
 _PREFILTER = re.compile(
     r"conntrack|callbacks suppressed|\(C\)|\(c\)|NETLINK|IPVS|ip_set|Linux version|"
     r"rsyslogd|running in system|exiting on signal|Kernel logging|shutting down|runlevel|"
-    r"Reached target|reboot:|COMMAND="
+    r"Reached target|reboot:|COMMAND=|Accepted |session opened"
 )
 #: The ``[ 1234.567890] `` uptime prefix kernel lines may carry.
 UPTIME_PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")

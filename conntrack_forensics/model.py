@@ -26,6 +26,7 @@ class Kind(str, enum.Enum):
     SYSCTL = "sysctl"
     MESSAGE = "message"
     SNAPSHOT = "snapshot"  # extension: state captured by a command or /proc file at one time
+    LOGIN = "login"  # extension: someone logged in (sshd) or switched user (su): context
 
 
 class TimeQuality(str, enum.Enum):

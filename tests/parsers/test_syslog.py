@@ -103,3 +103,14 @@ def test_sudo_lines_are_commands() -> None:
     assert sudo["command"].tolist() == ["/sbin/iptables -t nat -L", "/sbin/reboot"]
     assert sudo["user"].tolist() == ["alice", "alice"]
     assert sudo["program"].tolist() == ["sudo", "sudo"]
+
+
+def test_logins_are_context_events() -> None:
+    raw, ctx = run_parser("syslog", DATA / "syslog" / "secure.log")
+    assert ctx.skipped == 0
+    logins = raw.loc[raw["kind"] == "login"]
+    assert logins["program"].tolist() == ["sshd", "su"]
+    assert logins["user"].tolist() == ["alice", "root"]
+    assert logins["evidence"].iloc[0].startswith("Apr 27 00:01:02 bogon sshd[24011]: Accepted ")
+    failed = raw.loc[raw["message"].str.startswith("Failed password")]
+    assert failed["kind"].tolist() == ["message"]  # a failed attempt is no login
