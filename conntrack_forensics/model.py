@@ -65,6 +65,8 @@ EVENT_DTYPES: dict[str, Any] = {
     "conntrack_buckets": "Int64",
     "conntrack_count": "Int64",
     "conntrack_loaded": "boolean",
+    "boot_id": "string",
+    "priority": "Int64",
     "not_before": UTC_NS,
     "not_after": UTC_NS,
     "evidence": "string",

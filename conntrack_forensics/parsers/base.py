@@ -123,7 +123,7 @@ class RawBatch:
         "line", "host", "program", "pid", "user", "message", "kind", "count", "module",
         "conntrack_max", "conntrack_buckets", "evidence", "command", "epoch", "iso", "mon", "day",
         "sod", "uptime", "not_before", "not_after", "conntrack_count", "conntrack_loaded",
-        "capture", "boot_age",
+        "capture", "boot_age", "boot_id", "priority",
     )
 
     def __init__(self) -> None:
@@ -156,6 +156,8 @@ class RawBatch:
         conntrack_loaded: bool | None = None,
         capture: str | None = None,
         boot_age: float | None = None,
+        boot_id: str | None = None,
+        priority: int | None = None,
     ) -> None:
         """Append one event (``command`` defaults to the message of a ``command`` event)."""
         c = self.cols
@@ -192,6 +194,8 @@ class RawBatch:
         c["conntrack_loaded"].append(conntrack_loaded)
         c["capture"].append(capture)
         c["boot_age"].append(boot_age)
+        c["boot_id"].append(boot_id)
+        c["priority"].append(priority)
 
     def to_frame(self) -> pd.DataFrame:
         """The batch as a raw frame (times unresolved)."""
@@ -223,6 +227,8 @@ class RawBatch:
                 "conntrack_loaded": pd.array(c["conntrack_loaded"], dtype="boolean"),
                 "capture": pd.array(c["capture"], dtype="string"),
                 "boot_age": pd.array(c["boot_age"], dtype="Float64"),
+                "boot_id": pd.array(c["boot_id"], dtype="string"),
+                "priority": pd.array(c["priority"], dtype="Int64"),
             }
         )
 

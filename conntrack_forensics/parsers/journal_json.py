@@ -92,7 +92,7 @@ class JournalEntries:
     #: The fields read; an entry's others are only evidence.
     FIELDS = frozenset({
         "__REALTIME_TIMESTAMP", "_HOSTNAME", "_TRANSPORT", "SYSLOG_IDENTIFIER", "_COMM", "_PID",
-        "SYSLOG_PID", "MESSAGE", "_BOOT_ID",
+        "SYSLOG_PID", "MESSAGE", "_BOOT_ID", "PRIORITY",
     })
 
     def __init__(self, ctx: ParseContext) -> None:
@@ -123,17 +123,20 @@ class JournalEntries:
         pid_text = field_text(fields.get("_PID")) or field_text(fields.get("SYSLOG_PID"))
         pid = int(pid_text) if pid_text and _PID.fullmatch(pid_text) else None
         message = field_text(fields.get("MESSAGE")) or ""
-        boot = field_text(fields.get("_BOOT_ID"))
+        boot = field_text(fields.get("_BOOT_ID")) or None
         if boot:
             previous = self._boots.get(host)
             self._boots[host] = boot
             if previous is not None and previous != boot:
                 batch.add(line, f"-- Boot {boot} --", host=host, kind=Kind.BOOT,
-                          evidence=evidence, epoch=epoch)
+                          evidence=evidence, epoch=epoch, boot_id=boot)
+        prio = field_text(fields.get("PRIORITY"))
+        priority = int(prio) if prio and prio.isdigit() and len(prio) == 1 else None
         # an entry of a known user-space transport without a name must not pass for the kernel
         who = program if program is not None or transport is None else transport
         batch.add(line, message, host=host, program=program, pid=pid,
-                  cls=classify(message, who), evidence=evidence, epoch=epoch)
+                  cls=classify(message, who), evidence=evidence, epoch=epoch, boot_id=boot,
+                  priority=priority)
 
 
 @register

@@ -68,6 +68,7 @@ def test_json_sample_rows() -> None:
             drop["count"], drop["epoch"]) == (6, HOST, "kernel", DROP, "conntrack_drop", 1,
                                               1710407523.481205)
     assert pd.isna(drop["pid"]) and pd.isna(drop["iso"]) and drop["mon"] == 0
+    assert drop["priority"] == int(json.loads(drop["evidence"])["PRIORITY"])
     assert drop["evidence"] == JSON.read_text(encoding="utf-8").split("\n")[5]
     proxy = raw.iloc[2]
     assert (proxy["line"], proxy["host"], proxy["program"], proxy["pid"], proxy["kind"],
@@ -97,6 +98,10 @@ def test_new_boot_id_adds_boot_event() -> None:
     assert marker["evidence"] == first["evidence"] and f'"_BOOT_ID":"{BOOT_B}"' in \
         marker["evidence"]
     assert first["message"].startswith("Linux version 5.15.0-1053-aws")
+    # every entry knows its boot: the drops belong to the first, the banner to the second
+    assert marker["boot_id"] == first["boot_id"] == BOOT_B
+    drops = raw.loc[raw["kind"] == "conntrack_drop"]
+    assert drops["boot_id"].nunique() == 1 and drops["boot_id"].iloc[0] != BOOT_B
 
 
 def test_pretty_gives_the_same_events() -> None:
