@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conntrack_forensics.diagnostics import Diagnostics
 from conntrack_forensics.inputs import iter_sources
@@ -39,3 +41,26 @@ def test_hostname_file(tmp_path: Path) -> None:
     p.write_text("web1.example.com\n")
     (got,) = _hints(p).host.values()
     assert got[0] == "web1"
+
+
+_LINE = st.one_of(
+    st.builds(lambda k, v: f'{k}="{v}"', st.sampled_from(["ZONE", "HOSTNAME", "UTC", "ARC"]),
+              st.text(st.characters(codec="ascii", exclude_categories=("Cc",)), max_size=20)),
+    st.sampled_from(["Asia/Shanghai", "UTC", "       Time zone: Europe/Berlin (CET, +0100)",
+                     "# comment"]),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30),
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_LINE, max_size=12))
+def test_every_line_is_read_without_error(tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / "clock"
+    path.write_text("\n".join(lines) + "\n")
+    diag = Diagnostics()
+    (source,) = list(iter_sources([path], diag))
+    ctx = ParseContext(source, diag, Hints())
+    assert list(parsers()["host_config"].parse(ctx)) == []
+    body = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+    assert ctx.records == len(body) and ctx.skipped == 0
