@@ -67,6 +67,6 @@ def _label(r: object) -> str:
         user = getattr(r, "user", None)
         who = user if isinstance(user, str) else "?"
         return f"{who}$ {msg}"
-    if isinstance(program, str) and program:
+    if isinstance(program, str) and program and not msg.startswith(f"{program}: "):
         return f"{program}: {msg}"
     return msg
