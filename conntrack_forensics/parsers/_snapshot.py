@@ -89,6 +89,34 @@ def snapshot_batch(
     return batch
 
 
+def add_once(labels: list[str], label: str) -> None:
+    """Append ``label`` unless it is already there (labels keep their first-seen order)."""
+    if label not in labels:
+        labels.append(label)
+
+
+def rules_needing(needs: list[list[str]]) -> str:
+    """``3 rules need conntrack (-m state, MASQUERADE)`` from each rule's labels."""
+    if not needs:
+        return "no rules need conntrack"
+    labels: list[str] = []
+    for rule in needs:
+        for label in rule:
+            add_once(labels, label)
+    n = len(needs)
+    return f"{n} rule{'s' if n != 1 else ''} need{'s' if n == 1 else ''} conntrack " \
+        f"({', '.join(labels)})"
+
+
+def some_of(items: list[str], most: int) -> str:
+    """The distinct items, at most ``most`` of them named: ``a, b and 3 more``."""
+    seen: list[str] = []
+    for item in items:
+        add_once(seen, item)
+    shown = ", ".join(seen[:most])
+    return shown + (f" and {len(seen) - most} more" if len(seen) > most else "")
+
+
 def describe(facts: Facts) -> str:
     """The facts in words, for the event's message (``nf_conntrack_max 65536, ...``)."""
     parts: list[str] = []

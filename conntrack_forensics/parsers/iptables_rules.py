@@ -47,7 +47,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ._snapshot import SNAPSHOT, Facts, lines, snapshot_batch
+from ._snapshot import SNAPSHOT, Facts, add_once, lines, rules_needing, snapshot_batch, some_of
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
 
@@ -298,9 +298,9 @@ def _save_rule(chain: str, spec: str) -> _Rule:
     for i, tok in enumerate(toks):
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
         if tok == "-m" and nxt in _SAVE_MATCHES:
-            _add(rule.needs, _SAVE_MATCHES[nxt])
+            add_once(rule.needs, _SAVE_MATCHES[nxt])
         elif tok in _SAVE_OPTIONS:
-            _add(rule.needs, _SAVE_OPTIONS[tok])
+            add_once(rule.needs, _SAVE_OPTIONS[tok])
         elif tok in ("-j", "-g", "--jump", "--goto"):
             rule.target = nxt
         if tok.startswith("-") and tok != "-" and nxt and not nxt.startswith("-"):
@@ -309,13 +309,13 @@ def _save_rule(chain: str, spec: str) -> _Rule:
                 negated.add(tok)
     target = rule.target
     if target in NAT_TARGETS:
-        _add(rule.needs, target)
+        add_once(rule.needs, target)
     elif target == "CONNMARK":
-        _add(rule.needs, "CONNMARK")
+        add_once(rule.needs, "CONNMARK")
     elif target == "NOTRACK" or (target == "CT" and "--notrack" in toks):
         rule.exempts = _save_exemption(opts, negated)
     elif target == "CT":
-        _add(rule.needs, "CT")
+        add_once(rule.needs, "CT")
     return rule
 
 
@@ -379,9 +379,9 @@ def _list_rule(st: _State, line: str) -> _Rule | None:
     rule = _Rule("", target=target)
     for pattern, label in _LIST_NEEDS:
         if pattern.search(extra):
-            _add(rule.needs, label)
+            add_once(rule.needs, label)
     if target in NAT_TARGETS:
-        _add(rule.needs, target)
+        add_once(rule.needs, target)
     elif target == "NOTRACK" or (target == "CT" and re.search(r"\bCT notrack\b", extra)):
         matches = re.sub(r"\s*(?:\bCT notrack\b.*|\bNOTRACK)$", "", extra).strip()
         if prot != "all" and not matches.startswith(prot.lstrip("!")):
@@ -392,17 +392,12 @@ def _list_rule(st: _State, line: str) -> _Rule | None:
                 parts.append(f"{word} {value}")
         rule.exempts = " ".join(parts)
     elif target == "CT":
-        _add(rule.needs, "CT")
+        add_once(rule.needs, "CT")
     return rule
 
 
 def _looks_v6(src: str, dst: str) -> bool:
     return any(v.lstrip("!").count(":") >= 2 for v in (src, dst))
-
-
-def _add(labels: list[str], label: str) -> None:
-    if label not in labels:
-        labels.append(label)
 
 
 def _infer_table(st: _State, name: str) -> str | None:
@@ -448,24 +443,10 @@ def _event(st: _State, name: str) -> RawBatch:
         tables = st.tables
         first = st.table_lines.get("nat", 0)
     parts = [said + ": " + _tables_text(tables)]
-    count = len(st.needing)
-    if count:
-        labels: list[str] = []
-        for _, rule in st.needing:
-            for label in rule.needs:
-                _add(labels, label)
-        parts.append(f"{count} rule{'s' if count != 1 else ''} "
-                     f"need{'s' if count == 1 else ''} conntrack ({', '.join(labels)})")
-    else:
-        parts.append("no rules need conntrack")
+    parts.append(rules_needing([rule.needs for _, rule in st.needing]))
     if st.exempting:
-        seen: list[str] = []
-        for _, rule in st.exempting:
-            _add(seen, rule.exempts or "")
-        shown = ", ".join(seen[:_SHOWN])
-        if len(seen) > _SHOWN:
-            shown += f" and {len(seen) - _SHOWN} more"
-        parts.append(f"raw NOTRACK exempts {shown}")
+        exempted = some_of([rule.exempts or "" for _, rule in st.exempting], _SHOWN)
+        parts.append(f"raw NOTRACK exempts {exempted}")
     if st.legacy:
         parts.append("iptables-legacy tables present (not shown)")
     loaded: bool | None = None

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ._snapshot import SNAPSHOT, Facts, lines, snapshot_batch
+from ._snapshot import SNAPSHOT, Facts, add_once, lines, rules_needing, snapshot_batch, some_of
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
 
@@ -267,15 +267,15 @@ def _end_rule(st: _State) -> None:
     bare = _QUOTED.sub('""', text)
     needs: list[str] = []
     for m in _CT.finditer(bare):
-        _add(needs, f"ct {m.group('what')}")
+        add_once(needs, f"ct {m.group('what')}")
     for pattern, label in _NAT:
         if pattern.search(bare):
-            _add(needs, label)
+            add_once(needs, label)
     for m in _XT_TARGET.finditer(text):
         if m.group("target") != "NOTRACK":
-            _add(needs, f"xt target {m.group('target')}")
+            add_once(needs, f"xt target {m.group('target')}")
     for m in _XT_MATCH.finditer(text):
-        _add(needs, f"xt match {m.group('match')}")
+        add_once(needs, f"xt match {m.group('match')}")
     where = f"{st.table} {st.chain}"
     if needs:
         if any(sum(label in n for _, n in st.needing) < _EXAMPLES for label in needs):
@@ -288,11 +288,6 @@ def _end_rule(st: _State) -> None:
         st.evidence.append(f"{where}: {text}")
 
 
-def _add(labels: list[str], label: str) -> None:
-    if label not in labels:
-        labels.append(label)
-
-
 def _event(st: _State) -> RawBatch:
     """The snapshot event of what was read."""
     said = "nft rules file (configuration, not the loaded state)" if st.config else "nft ruleset"
@@ -300,24 +295,9 @@ def _event(st: _State) -> RawBatch:
     if st.nat_chains:
         n = len(st.nat_chains)
         parts.append(f"{n} nat chain{'s' if n != 1 else ''}")
-    count = len(st.needing)
-    if count:
-        labels: list[str] = []
-        for _, needs in st.needing:
-            for label in needs:
-                _add(labels, label)
-        parts.append(f"{count} rule{'s' if count != 1 else ''} "
-                     f"need{'s' if count == 1 else ''} conntrack ({', '.join(labels)})")
-    else:
-        parts.append("no rules need conntrack")
+    parts.append(rules_needing([needs for _, needs in st.needing]))
     if st.exempting:
-        seen: list[str] = []
-        for _, what in st.exempting:
-            _add(seen, what)
-        shown = ", ".join(seen[:_SHOWN])
-        if len(seen) > _SHOWN:
-            shown += f" and {len(seen) - _SHOWN} more"
-        parts.append(f"notrack for {shown}")
+        parts.append(f"notrack for {some_of([what for _, what in st.exempting], _SHOWN)}")
     nat = bool(st.nat_chains) or any(
         label in _NAT_LABELS for _, needs in st.needing for label in needs
     )
