@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 #: The coarse anchor is trusted to this many seconds; alignment looks no further.
 MAX_SHIFT = 600.0
-#: Most ring lines used to estimate the shift (spread evenly over the ring).
-MAX_SAMPLE = 4000
+#: Of a repeated text, at most this many lines (spread evenly) estimate the shift.
+MAX_SAMPLE = 200
 #: How many matching lines must agree before the ring is shifted.
 MIN_AGREEING = 3
 #: Widest range of shifts, in seconds, swept line by line for the best agreement.
@@ -123,8 +123,6 @@ def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
     own = own.loc[own["t"].notna()]
     if own.empty:
         return 0.0
-    if len(own) > MAX_SAMPLE:
-        own = own.iloc[np.linspace(0, len(own) - 1, MAX_SAMPLE).astype(int)]
     lo, hi = own["t"].min(), own["t"].max()
     margin = pd.Timedelta(seconds=MAX_SHIFT)
     others: list[pd.DataFrame] = []
@@ -146,44 +144,49 @@ def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
     if not others:
         return 0.0
     other = pd.concat(others, ignore_index=True)
-    lows: list[np.ndarray] = []
-    widths: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    ids: list[np.ndarray] = []
-    own_ns = own.assign(t=own["t"].astype("int64"), id=np.arange(len(own)))
+    own_ns = own.assign(t=own["t"].astype("int64"))
     other_ns = other.assign(t=other["t"].astype("int64"))
-    for text, mine in own_ns.groupby("text", sort=False):
-        theirs = other_ns.loc[other_ns["text"] == text]
-        if theirs.empty:
-            continue
-        diff = (theirs["t"].to_numpy()[None, :] - mine["t"].to_numpy()[:, None]) / 1e9
-        close = np.abs(diff) <= MAX_SHIFT
-        if not close.any():
-            continue
-        lows.append(diff[close])
-        widths.append(np.broadcast_to(theirs["width"].to_numpy()[None, :], diff.shape)[close])
-        ids.append(np.broadcast_to(mine["id"].to_numpy()[:, None], diff.shape)[close])
-        weights.append(np.full(int(close.sum()), 1.0 / max(len(mine), len(theirs))))
-    if not lows:
-        return 0.0
-    low, width = np.concatenate(lows), np.concatenate(widths)
-    own_id = np.concatenate(ids)
-    # one interval per ring line and second: ten identical lines in one second are one match
-    keep = np.unique(np.stack([own_id, np.round(low, 6)]), axis=1, return_index=True)[1]
-    low, width, own_id = low[keep], width[keep], own_id[keep]
-    weight = np.concatenate(weights)[keep]
-    candidates = _best_shifts(low, width, weight)
+    candidates = _coarse_shifts(own_ns, other_ns)
     if not len(candidates):
         return 0.0
-    shift = _fewest_mismatches(candidates, own_ns, other_ns)
-    covering = (low <= shift) & (shift < low + width)
-    agreeing = len(np.unique(own_id[covering]))
+    shift, agreeing = _fewest_mismatches(candidates, own_ns, other_ns)
     if agreeing < min(MIN_AGREEING, len(own)) or abs(shift) < 1e-6:
         return 0.0
     p.times.loc[raw.index[p.relative]] += pd.Timedelta(seconds=shift)
     diag.info(p.source.name, f"seconds since boot shifted {shift:+.3f} s to match the same "
               f"kernel lines in {', '.join(sorted(set(names))[:3])}")
     return shift
+
+
+def _coarse_shifts(own: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
+    """Candidate shifts: where the most weight of same-text pairs within MAX_SHIFT agrees.
+
+    Of each text, at most :data:`MAX_SAMPLE` ring lines (spread over the ring) are paired
+    with the other sources' distinct seconds of that text: one interval per ring line and
+    second, weighing 1 / the larger of the text's two counts.
+    """
+    lows: list[np.ndarray] = []
+    widths: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    their_groups = dict(iter(other.groupby("text", sort=False)))
+    for text, mine in own.groupby("text", sort=False):
+        theirs = their_groups.get(text)
+        if theirs is None:
+            continue
+        weight = 1.0 / max(len(mine), len(theirs))
+        if len(mine) > MAX_SAMPLE:
+            mine = mine.iloc[np.linspace(0, len(mine) - 1, MAX_SAMPLE).astype(int)]
+        starts = theirs.drop_duplicates(subset=["t", "width"])
+        diff = (starts["t"].to_numpy()[None, :] - mine["t"].to_numpy()[:, None]) / 1e9
+        close = np.abs(diff) <= MAX_SHIFT
+        if not close.any():
+            continue
+        lows.append(diff[close])
+        widths.append(np.broadcast_to(starts["width"].to_numpy()[None, :], diff.shape)[close])
+        weights.append(np.full(int(close.sum()), weight))
+    if not lows:
+        return np.empty(0)
+    return _best_shifts(np.concatenate(lows), np.concatenate(widths), np.concatenate(weights))
 
 
 def _best_shifts(lows: np.ndarray, widths: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -199,14 +202,17 @@ def _best_shifts(lows: np.ndarray, widths: np.ndarray, weights: np.ndarray) -> n
     return (edges[spans] + edges[spans + 1]) / 2
 
 
-def _fewest_mismatches(candidates: np.ndarray, own: pd.DataFrame, other: pd.DataFrame) -> float:
+def _fewest_mismatches(
+    candidates: np.ndarray, own: pd.DataFrame, other: pd.DataFrame
+) -> tuple[float, int]:
     """The shift, near the candidates, after which most ring lines share a second with a twin.
 
     Between two shifts at which some ring line crosses a second boundary nothing changes, so
     the shifts from just below the lowest candidate to just above the highest (at most
     :data:`SWEEP_SECONDS` wide, around the candidate nearest zero) are swept crossing by
     crossing, counting per text and second how many ring lines have a twin in the other
-    sources. Of the best shifts, the one nearest zero (the smallest correction) is returned.
+    sources. Of the best shifts, the one nearest zero (the smallest correction) is returned,
+    with how many ring lines then have a twin.
     """
     centre = candidates[int(np.argmin(np.abs(candidates)))]
     near = candidates[np.abs(candidates - centre) <= SWEEP_SECONDS / 2]
@@ -255,5 +261,5 @@ def _fewest_mismatches(candidates: np.ndarray, own: pd.DataFrame, other: pd.Data
     # the smallest correction of the anchor that achieves the best agreement
     points = [min(max(0, start), end - 1_000) for start, end in best_runs if end - start > 1_000]
     if not points:
-        return 0.0
-    return min(points, key=abs) / 1e9
+        return 0.0, 0
+    return min(points, key=abs) / 1e9, int(best)
