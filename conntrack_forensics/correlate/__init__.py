@@ -59,7 +59,7 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
     candidates = triggers.rank(view, start)
     trigger = triggers.pick_trigger(candidates)
     cause, cause_reasons = outcome.cause(view, start, trigger)
-    recovery = outcome.recovery(view, end, gap)
+    recovery = outcome.recovery(view, start, end, gap, cmax)
     ct_loads = loads.loc[loads["module"].isin(CONNTRACK_MODULES)]
     first_load = ct_loads["time"].iloc[0] if len(ct_loads) else None
     return Incident(

@@ -15,6 +15,7 @@ import shlex
 import sys
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,11 +39,59 @@ class CommandRule:
             raise ValueError(f"rule {self.id}: weight must be in [0, 1]")
 
 
+@dataclass(frozen=True)
+class RecoveryRule:
+    """A command that can end an incident without a reboot."""
+
+    id: str
+    kind: str
+    pattern: re.Pattern[str]
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in RECOVERY_KINDS:
+            raise ValueError(f"recovery rule {self.id}: unknown kind {self.kind!r}")
+
+
+#: Recovery kinds a command can show (CONTRACT section 4; ``reboot`` and ``drops_stopped``
+#: come from other evidence).
+RECOVERY_KINDS = ("conntrack_max_raised", "module_unloaded", "rules_changed")
+
+
+@functools.cache
+def _data() -> dict[str, Any]:
+    text = resources.files("conntrack_forensics").joinpath("data/triggers.toml").read_text()
+    return tomllib.loads(text)
+
+
+@functools.cache
+def recovery_rules() -> tuple[RecoveryRule, ...]:
+    """The ``[[recovery]]`` rules of the knowledge base, in file order."""
+    return tuple(
+        RecoveryRule(str(raw["id"]), str(raw["kind"]), re.compile(raw["pattern"]),
+                     str(raw["reason"]))
+        for raw in _data().get("recovery", [])
+    )
+
+
+def match_recovery(command: str) -> RecoveryRule | None:
+    """The first recovery rule a command (or one part of a command line) matches.
+
+    >>> match_recovery("sudo sysctl -w net.netfilter.nf_conntrack_max=262144").kind
+    'conntrack_max_raised'
+    """
+    for part in re.split(r"\s*(?:;|&&|\|\||\|)\s*", command):
+        norm = " " + normalize_command(part)
+        for rule in recovery_rules():
+            if rule.pattern.search(norm):
+                return rule
+    return None
+
+
 @functools.cache
 def command_rules() -> tuple[CommandRule, ...]:
     """All rules from the packaged knowledge base, in file order."""
-    text = resources.files("conntrack_forensics").joinpath("data/triggers.toml").read_text()
-    data = tomllib.loads(text)
+    data = _data()
     rules = []
     seen: set[str] = set()
     for raw in data["rule"]:

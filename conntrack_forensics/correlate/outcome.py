@@ -4,24 +4,32 @@
 burst (by a command, or a load line with no earlier conntrack activity in that boot);
 ``capacity`` when conntrack was already active well before; else ``unknown``.
 
-``recovery``: ``reboot`` when a shutdown or boot follows the last drop within the gap;
+``recovery``: a recovery action (``conntrack_max_raised``, ``module_unloaded``,
+``rules_changed``) nearest the last drop; else ``reboot`` when a shutdown or boot follows the
+last drop within the gap;
 ``drops_stopped`` when the host's evidence goes on past the gap without drops; ``None`` while
 drops are still going at the end of the evidence.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..model import Kind
 from ..timefmt import rfc3339
 from .incidents import HostView
+from .knowledge import match_recovery
 from .model import Candidate, Recovery, ref
 
 #: A conntrack load this long before the first drop or less can be the autoload.
 AUTOLOAD_WINDOW = pd.Timedelta(hours=1)
 #: A load this soon after a boot is the boot's own firewall set-up, not an autoload.
 BOOT_SETTLE = pd.Timedelta(minutes=5)
+#: A recovery action this long after the last drop can still be what ended the incident.
+ACTION_SLACK = pd.Timedelta(minutes=2)
+_SIZE = re.compile(r"(?:conntrack_max\s*=\s*|echo\s+)(\d+)")
 
 
 def cause(
@@ -80,21 +88,69 @@ def cause(
     return "unknown", ["no evidence of when conntrack was loaded"]
 
 
-def recovery(view: HostView, end: pd.Timestamp, gap: float) -> Recovery | None:
-    """How the drops ended, if the evidence shows it."""
+def recovery(
+    view: HostView, start: pd.Timestamp, end: pd.Timestamp, gap: float,
+    conntrack_max: int | None = None,
+) -> Recovery | None:
+    """How the drops ended, if the evidence shows it.
+
+    A recovery action (a larger table, conntrack unloaded, rules changed: the ``[[recovery]]``
+    rules of the knowledge base, or a logged sysctl raising the size) nearest the last drop
+    wins over a later reboot, provided the host's evidence goes on after it.
+    """
     ev = view.events
     after = ev.loc[ev["time"] > end]
     stops = after.loc[after["kind"].isin([Kind.SHUTDOWN.value, Kind.BOOT.value])]
-    if len(stops) and stops["time"].iloc[0] - end <= pd.Timedelta(seconds=gap):
-        first = stops.iloc[0]
-        return Recovery(first["time"], "reboot", ref(first["source"], first["line"]),
-                        _text(first))
+    reboot = stops.iloc[0] if len(stops) and \
+        stops["time"].iloc[0] - end <= pd.Timedelta(seconds=gap) else None
+    action = _action(view, start, end, conntrack_max)
+    if action is not None:
+        row, kind = action
+        later = ev.loc[ev["time"] > row["time"]]
+        if len(later) and (reboot is None or row["time"] <= reboot["time"]):
+            return Recovery(row["time"], kind, ref(row["source"], row["line"]), _text(row))
+    if reboot is not None:
+        return Recovery(reboot["time"], "reboot", ref(reboot["source"], reboot["line"]),
+                        _text(reboot))
     if len(after) and after["time"].max() - end > pd.Timedelta(seconds=gap):
         drops = ev.loc[(ev["kind"] == Kind.CONNTRACK_DROP.value) & (ev["time"] <= end)]
         last = drops.iloc[-1]
         return Recovery(last["time"], "drops_stopped", ref(last["source"], last["line"]),
                         _text(last))
     return None
+
+
+def _action(
+    view: HostView, start: pd.Timestamp, end: pd.Timestamp, conntrack_max: int | None
+) -> tuple[pd.Series, str] | None:
+    """The recovery action nearest the last drop, within the incident or just after it."""
+    ev = view.events
+    near = ev.loc[(ev["time"] >= start) & (ev["time"] <= end + ACTION_SLACK)]
+    found: list[tuple[pd.Timedelta, pd.Timestamp, int, str]] = []
+    for i, row in near.iterrows():
+        kind: str | None = None
+        if row["kind"] == Kind.COMMAND.value:
+            command = row["command"] if isinstance(row["command"], str) else row["message"]
+            rule = match_recovery(str(command))
+            if rule is not None:
+                kind = rule.kind
+                if kind == "conntrack_max_raised" and not _raises(str(command), conntrack_max):
+                    kind = None
+        elif row["kind"] == Kind.SYSCTL.value and not pd.isna(row["conntrack_max"]):
+            if conntrack_max is None or int(row["conntrack_max"]) > conntrack_max:
+                kind = "conntrack_max_raised"
+        if kind is not None:
+            found.append((abs(row["time"] - end), row["time"], i, kind))
+    if not found:
+        return None
+    _dist, _t, i, kind = min(found)
+    return near.loc[i], kind
+
+
+def _raises(command: str, conntrack_max: int | None) -> bool:
+    """Whether a size-setting command sets more than ``conntrack_max`` (unknown: yes)."""
+    values = [int(v) for v in _SIZE.findall(command)]
+    return conntrack_max is None or not values or max(values) > conntrack_max
 
 
 def _text(row: pd.Series) -> str:
