@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pandas as pd
 from ._display import ReprHtmlMixin
 from ._version import __version__
 from .correlate import DEFAULT_GAP, Incident, correlate
+from .correlate.fleet import ConntrackWarning, FleetWindow, conntrack_warnings, fleet_windows
 from .errors import UsageError
 from .load import InputSummary, LoadResult, PathsArg, Settings, load
 from .timefmt import rfc3339
@@ -36,6 +37,10 @@ class Analysis(ReprHtmlMixin):
     diagnostics: pd.DataFrame
     inputs: list[InputSummary]
     settings: Settings
+    #: Windows in which several hosts dropped together (extension of the JSON: ``fleet``).
+    fleet: list[FleetWindow] = field(default_factory=list)
+    #: Conntrack complaints that are not incidents (``conntrack_warnings``).
+    warnings: list[ConntrackWarning] = field(default_factory=list)
 
     def __repr__(self) -> str:
         hosts = len(self.hosts)
@@ -65,6 +70,8 @@ class Analysis(ReprHtmlMixin):
             },
             "hosts": self.hosts,
             "incidents": [i.to_dict() for i in self.incidents],
+            "fleet": [w.to_dict() for w in self.fleet],
+            "conntrack_warnings": [w.to_dict() for w in self.warnings],
             "diagnostics": [
                 {"path": path, "line": None if pd.isna(line) else int(line),
                  "level": str(level), "message": message, "count": int(n)}
@@ -156,7 +163,8 @@ def analyze(
     result: LoadResult = load(paths, tz=tz, year=year, host=host, progress=progress)
     result.settings.gap_seconds = int(gap) if float(gap).is_integer() else gap
     incidents = correlate(result.events, gap=gap, host=host if _several_hosts(result) else None)
-    return Analysis(result.events, incidents, result.diagnostics, result.inputs, result.settings)
+    return Analysis(result.events, incidents, result.diagnostics, result.inputs, result.settings,
+                    fleet_windows(incidents, gap), conntrack_warnings(result.events))
 
 
 def _several_hosts(result: LoadResult) -> bool:

@@ -26,6 +26,8 @@ class MessageRule:
         kernel_only: match only messages from the kernel (program ``kernel`` or unknown).
         programs: if set, match only these programs (``rsyslogd``...).
         module: the module a match stands for, when the pattern does not capture it.
+        command: for ``service`` events, the command the start stands for (``{unit}`` is the
+            pattern's ``unit`` group), matched against the trigger knowledge base.
     """
 
     id: str
@@ -34,6 +36,7 @@ class MessageRule:
     kernel_only: bool = True
     programs: frozenset[str] | None = None
     module: str | None = None
+    command: str | None = None
 
 
 def _r(text: str) -> re.Pattern[str]:
@@ -122,6 +125,25 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
         kernel_only=False,
         programs=frozenset({"sudo"}),
     ),
+    # Conntrack trouble that is not a table-full drop: reported, never an incident.
+    MessageRule(
+        "expectation_table_full",
+        Kind.CONNTRACK_WARNING,
+        _r(r"\b(?:nf|ip)_conntrack: (?:(?:nf|ip)_conntrack: )?expectation table full"),
+    ),
+    # Services whose start installs rules that need conntrack (systemd's unit descriptions,
+    # dockerd's own line); the start stands for a command the knowledge base knows.
+    MessageRule(
+        "firewall_service_start",
+        Kind.SERVICE,
+        _r(r"^Started (?:(?P<unit>firewalld) - dynamic firewall daemon|IPv4 firewall with "
+           r"(?P<unit4>iptables)|IPv6 firewall with (?P<unit6>ip6tables)|(?P<unitn>nftables)"
+           r"(?:\.service)?|(?P<unitd>Docker) Application Container Engine|(?P<unitk>kube-proxy)"
+           r"\b.*)\.?$"),
+        kernel_only=False,
+        programs=frozenset({"systemd"}),
+        command="systemctl start {unit}",
+    ),
     # Who was on the host: sshd logins and su sessions, context for the commands that follow.
     MessageRule(
         "sshd_login",
@@ -158,7 +180,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
 _PREFILTER = re.compile(
     r"conntrack|callbacks suppressed|\(C\)|\(c\)|NETLINK|IPVS|ip_set|Linux version|"
     r"rsyslogd|running in system|exiting on signal|Kernel logging|shutting down|runlevel|"
-    r"Reached target|reboot:|COMMAND=|Accepted |session opened"
+    r"Reached target|reboot:|COMMAND=|Accepted |session opened|Started "
 )
 #: The ``[ 1234.567890] `` uptime prefix kernel lines may carry.
 UPTIME_PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")
@@ -204,6 +226,10 @@ def classify(message: str, program: str | None) -> Classified:
         if m is None:
             continue
         g: dict[str, Any] = m.groupdict()
+        command = g.get("command")
+        if rule.command is not None:
+            unit = next((v for k, v in g.items() if k.startswith("unit") and v), "")
+            command = rule.command.format(unit=unit.lower())
         return Classified(
             kind=rule.kind,
             rule=rule.id,
@@ -212,7 +238,7 @@ def classify(message: str, program: str | None) -> Classified:
             conntrack_max=int(g["max"]) if g.get("max") else None,
             conntrack_buckets=int(g["buckets"]) if g.get("buckets") else None,
             user=g.get("user"),
-            command=g.get("command"),
+            command=command,
         )
     return PLAIN
 

@@ -27,6 +27,8 @@ class Kind(str, enum.Enum):
     MESSAGE = "message"
     SNAPSHOT = "snapshot"  # extension: state captured by a command or /proc file at one time
     LOGIN = "login"  # extension: someone logged in (sshd) or switched user (su): context
+    SERVICE = "service"  # extension: a firewall or container-network service started
+    CONNTRACK_WARNING = "conntrack_warning"  # extension: e.g. "expectation table full"
 
 
 class TimeQuality(str, enum.Enum):

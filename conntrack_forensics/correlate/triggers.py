@@ -1,8 +1,8 @@
 """Rank the commands that may have triggered an incident.
 
-Candidates are commands on the host before the first drop (within :data:`LOOKBACK` and the same
-boot), and untimestamped commands whose bounds allow it, that match the knowledge base
-(:mod:`.knowledge`). Each gets a confidence in [0, 1] built from the rule's weight and the
+Candidates are commands, service starts and sysctl changes on the host before the first drop
+(within :data:`LOOKBACK` and the same boot), and untimestamped commands whose bounds allow it,
+that match the knowledge base (:mod:`.knowledge`), plus conntrack loads nothing else explains. Each gets a confidence in [0, 1] built from the rule's weight and the
 evidence around it, with every step written down as a reason. The best becomes the trigger only
 at or above :data:`TRIGGER_THRESHOLD`.
 """
@@ -26,6 +26,12 @@ SOON = pd.Timedelta(minutes=10)
 #: The lowest confidence at which the best candidate is named the trigger.
 TRIGGER_THRESHOLD = 0.5
 MAX_CANDIDATES = 10
+#: What may trigger: commands, service starts that install rules, sysctl changes.
+CANDIDATE_KINDS = (Kind.COMMAND.value, Kind.SERVICE.value, Kind.SYSCTL.value)
+#: A service start this soon after a boot is the boot's own set-up.
+BOOT_SETTLE = pd.Timedelta(minutes=5)
+#: Confidence of a conntrack load nothing in evidence explains (below the threshold).
+UNEXPLAINED_LOAD = 0.3
 
 
 def _seconds(delta: pd.Timedelta) -> str:
@@ -38,7 +44,7 @@ def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
     ev = view.events
     boot = view.boot_start(start)
     lower = max(start - LOOKBACK, boot) if boot is not None else start - LOOKBACK
-    cmds = ev.loc[ev["kind"] == Kind.COMMAND.value]
+    cmds = ev.loc[ev["kind"].isin(CANDIDATE_KINDS)]
     timed = cmds.loc[cmds["time"].notna() & (cmds["time"] >= lower) & (cmds["time"] <= start)]
     untimed = cmds.loc[cmds["time"].isna()
                        & (cmds["not_after"].isna() | (cmds["not_after"] >= lower))
@@ -55,6 +61,8 @@ def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
         reasons = [f"matches rule {rule.id}: {rule.reason}"]
         score = rule.weight
         t = row.time if not pd.isna(row.time) else None
+        if row.kind != Kind.COMMAND.value:
+            reasons.append(f"{row.kind} event: {row.message}")
         if rule.harmless:
             pass
         elif t is not None:
@@ -82,6 +90,11 @@ def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
                 score += 0.1
                 reasons.append(f"a conntrack load at {rfc3339(inside['time'].iloc[-1])} "
                                "falls within those bounds")
+        if t is not None and row.kind == Kind.SERVICE.value and boot is not None \
+                and t - boot <= BOOT_SETTLE:
+            score -= 0.3
+            reasons.append(f"started {_seconds(t - boot)} after the boot: the boot's own "
+                           "set-up, not a change")
         score += _user_evidence(row.user, command, row.program, reasons)
         out.append(Candidate(
             time=t,
@@ -95,9 +108,39 @@ def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
             not_after=None if pd.isna(row.not_after) else row.not_after,
             time_quality=str(row.time_quality),
         ))
+    out.extend(_unexplained_loads(ct_loads, lower, start, out))
     out.sort(key=lambda c: (-c.confidence, -(c.time.value if c.time is not None else 0),
                             c.source))
     return out[:MAX_CANDIDATES]
+
+
+def _unexplained_loads(
+    loads: pd.DataFrame, lower: pd.Timestamp, start: pd.Timestamp, found: list[Candidate]
+) -> list[Candidate]:
+    """Conntrack loads before the drops that no timed candidate accounts for.
+
+    They are listed so the report says a load happened with nothing in evidence to explain
+    it (a process not logged, a rule file, a container); never credible enough to be named.
+    """
+    out: list[Candidate] = []
+    timed = [c.time for c in found if c.time is not None]
+    window = loads.loc[(loads["time"] >= lower) & (loads["time"] <= start)]
+    for row in window.drop_duplicates(subset=["time"]).itertuples(index=False):
+        if any(pd.Timedelta(0) <= row.time - t <= LOAD_WINDOW for t in timed):
+            continue
+        out.append(Candidate(
+            time=row.time,
+            command=f"(load of {row.module}: no command in the evidence)",
+            user=None,
+            source=ref(row.source, row.line),
+            confidence=UNEXPLAINED_LOAD,
+            reasons=[f"{row.module} was loaded {_seconds(start - row.time)} before the first "
+                     "drop and no command, service start or rule load in the evidence "
+                     "precedes it"],
+            rule="unexplained_module_load",
+            time_quality=str(row.time_quality),
+        ))
+    return out
 
 
 def _timed_evidence(

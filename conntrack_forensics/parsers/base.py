@@ -159,7 +159,8 @@ class RawBatch:
         boot_id: str | None = None,
         priority: int | None = None,
     ) -> None:
-        """Append one event (``command`` defaults to the message of a ``command`` event)."""
+        """Append one event (``command`` defaults to what the classifier read, else to the
+        message of a ``command`` event)."""
         c = self.cols
         k = kind or cls.kind
         c["line"].append(line)
@@ -174,8 +175,8 @@ class RawBatch:
         c["conntrack_max"].append(cls.conntrack_max)
         c["conntrack_buckets"].append(cls.conntrack_buckets)
         c["evidence"].append(evidence if k is not Kind.MESSAGE else None)
-        if command is None and k is Kind.COMMAND:
-            command = cls.command or message
+        if command is None:
+            command = cls.command or (message if k is Kind.COMMAND else None)
         c["command"].append(command)
         c["epoch"].append(epoch)
         c["iso"].append(iso)

@@ -69,7 +69,13 @@ def test_expectation_table_full_is_not_a_drop(tmp_path: Path) -> None:
     _write(tmp_path / "messages",
            ["Apr 27 00:00:00 bogon kernel: nf_conntrack: expectation table full"])
     a = cf.analyze(tmp_path, year=2017)
-    assert a.incidents == [] and set(a.events["kind"]) == {"message"}
+    assert a.incidents == [] and set(a.events["kind"]) == {"conntrack_warning"}
+    (warning,) = a.to_dict()["conntrack_warnings"]
+    assert warning == {"host": "bogon", "message": "nf_conntrack: expectation table full",
+                       "count": 1, "first": "2017-04-27T00:00:00Z",
+                       "last": "2017-04-27T00:00:00Z", "sources": [f"{tmp_path}/messages:1"]}
+    assert "expectation table full" in a.to_markdown() and "expectation table full" in \
+        a.to_html()
 
 
 def test_drop_variants(tmp_path: Path) -> None:

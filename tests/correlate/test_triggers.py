@@ -127,3 +127,44 @@ def test_sudo_trigger_from_secure_log(tmp_path: Path) -> None:
     assert inc.trigger is not None
     assert (inc.trigger.command, inc.trigger.user) == ("/sbin/iptables -t nat -L", "alice")
     assert any("sudo by alice" in r for r in inc.trigger.reasons)
+
+
+def test_service_start_is_a_candidate(tmp_path: Path) -> None:
+    (tmp_path / "var" / "log").mkdir(parents=True)
+    (tmp_path / "var" / "log" / "messages").write_text(
+        "Apr 27 00:00:00 web1 kernel: Linux version 3.10.0-1160.el7.x86_64 (x@y) #1 SMP\n"
+        "Apr 27 10:00:00 web1 systemd[1]: Starting firewalld - dynamic firewall daemon...\n"
+        "Apr 27 10:00:01 web1 systemd[1]: Started firewalld - dynamic firewall daemon.\n"
+        f"Apr 27 10:00:02 web1 {BANNER}\n"
+        f"Apr 27 10:00:40 web1 {DROP}\n")
+    (inc,) = cf.analyze(tmp_path, tz="UTC", year=2024).incidents
+    assert inc.trigger is not None and inc.trigger.command == "systemctl start firewalld"
+    assert inc.trigger.rule == "firewall_service_start"
+    assert any(r.startswith("service event: Started firewalld") for r in inc.trigger.reasons)
+    assert inc.cause == "module_autoload"
+
+
+def test_service_start_at_boot_is_not_the_trigger(tmp_path: Path) -> None:
+    (tmp_path / "var" / "log").mkdir(parents=True)
+    (tmp_path / "var" / "log" / "messages").write_text(
+        "Apr 27 10:00:00 web1 kernel: Linux version 3.10.0-1160.el7.x86_64 (x@y) #1 SMP\n"
+        "Apr 27 10:00:12 web1 systemd[1]: Started firewalld - dynamic firewall daemon.\n"
+        f"Apr 27 10:00:13 web1 {BANNER}\n"
+        f"Apr 27 10:20:40 web1 {DROP}\n")
+    (inc,) = cf.analyze(tmp_path, tz="UTC", year=2024).incidents
+    assert inc.trigger is None
+    (cand,) = [c for c in inc.candidates if c.rule == "firewall_service_start"]
+    assert any("the boot's own set-up" in r for r in cand.reasons)
+
+
+def test_unexplained_load_is_listed_not_named(tmp_path: Path) -> None:
+    (tmp_path / "var" / "log").mkdir(parents=True)
+    (tmp_path / "var" / "log" / "messages").write_text(
+        "Apr 27 09:00:00 web1 kernel: Linux version 3.10.0-1160.el7.x86_64 (x@y) #1 SMP\n"
+        f"Apr 27 10:00:02 web1 {BANNER}\n"
+        f"Apr 27 10:00:40 web1 {DROP}\n")
+    (inc,) = cf.analyze(tmp_path, tz="UTC", year=2024).incidents
+    assert inc.trigger is None and inc.cause == "module_autoload"
+    (cand,) = inc.candidates
+    assert cand.rule == "unexplained_module_load" and cand.confidence < TRIGGER_THRESHOLD
+    assert cand.command == "(load of nf_conntrack: no command in the evidence)"
