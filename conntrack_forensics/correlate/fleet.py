@@ -98,8 +98,10 @@ def fleet_windows(incidents: Sequence[Incident], gap: float) -> list[FleetWindow
 
 
 def conntrack_warnings(events: pd.DataFrame) -> list[ConntrackWarning]:
-    """``conntrack_warning`` events summed per host and message (duplicates across sources of
-    one host in the same second count once, as drops do)."""
+    """``conntrack_warning`` events summed per host and message.
+
+    Duplicates across sources of one host in the same second count once, as drops do.
+    """
     rows = events.loc[events["kind"] == Kind.CONNTRACK_WARNING.value]
     if rows.empty:
         return []

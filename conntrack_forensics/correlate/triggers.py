@@ -1,8 +1,9 @@
 """Rank the commands that may have triggered an incident.
 
-Candidates are commands, service starts and sysctl changes on the host before the first drop
-(within :data:`LOOKBACK` and the same boot), and untimestamped commands whose bounds allow it,
-that match the knowledge base (:mod:`.knowledge`), plus conntrack loads nothing else explains. Each gets a confidence in [0, 1] built from the rule's weight and the
+Candidates are commands, service starts and sysctl changes on the host before the first
+drop (within :data:`LOOKBACK` and the same boot), and untimestamped commands whose bounds
+allow it, that match the knowledge base (:mod:`.knowledge`), plus conntrack loads nothing
+else explains. Each gets a confidence in [0, 1] built from the rule's weight and the
 evidence around it, with every step written down as a reason. The best becomes the trigger only
 at or above :data:`TRIGGER_THRESHOLD`.
 """

@@ -159,8 +159,10 @@ class RawBatch:
         boot_id: str | None = None,
         priority: int | None = None,
     ) -> None:
-        """Append one event (``command`` defaults to what the classifier read, else to the
-        message of a ``command`` event)."""
+        """Append one event.
+
+        ``command`` defaults to what the classifier read, else to a ``command`` event's message.
+        """
         c = self.cols
         k = kind or cls.kind
         c["line"].append(line)
