@@ -67,6 +67,7 @@ class Analysis(ReprHtmlMixin):
                 "year_source": s.year_source,
                 "gap_seconds": s.gap_seconds,
                 "host": s.host,
+                "clock_skew": [k.to_dict() for k in s.clock_skew],
             },
             "hosts": self.hosts,
             "incidents": [i.to_dict() for i in self.incidents],

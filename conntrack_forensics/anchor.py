@@ -128,28 +128,18 @@ def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
     others: list[pd.DataFrame] = []
     names: list[str] = []
     for q in rows:
-        if q is p or q.raw is None or q.times is None or q.host != p.host or \
-                q.relative is not None:
+        if q is p or q.host != p.host or q.relative is not None:
             continue
-        kernel = (q.raw["program"] == "kernel").fillna(False).to_numpy(dtype=bool)
-        near = (q.times >= lo - margin) & (q.times <= hi + margin)
-        pick = kernel & near.fillna(False).to_numpy(dtype=bool)
-        if not pick.any():
-            continue
-        t = q.times[pick]
-        whole = bool((t.dt.microsecond == 0).all())
-        others.append(pd.DataFrame({"text": q.raw.loc[pick, "message"], "t": t,
-                                    "width": 1.0 if whole else 0.05}))
-        names.append(q.source.name)
+        lines = kernel_lines(q, lo - margin, hi + margin)
+        if len(lines):
+            others.append(lines)
+            names.append(q.source.name)
     if not others:
         return 0.0
-    other = pd.concat(others, ignore_index=True)
-    own_ns = own.assign(t=own["t"].astype("int64"))
-    other_ns = other.assign(t=other["t"].astype("int64"))
-    candidates = _coarse_shifts(own_ns, other_ns)
-    if not len(candidates):
+    found = estimate_shift(own, pd.concat(others, ignore_index=True), MAX_SHIFT)
+    if found is None:
         return 0.0
-    shift, agreeing = _fewest_mismatches(candidates, own_ns, other_ns)
+    shift, agreeing = found
     if agreeing < min(MIN_AGREEING, len(own)) or abs(shift) < 1e-6:
         return 0.0
     p.times.loc[raw.index[p.relative]] += pd.Timedelta(seconds=shift)
@@ -158,8 +148,44 @@ def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
     return shift
 
 
-def _coarse_shifts(own: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
-    """Candidate shifts: where the most weight of same-text pairs within MAX_SHIFT agrees.
+def kernel_lines(
+    q: _Parsed, lo: pd.Timestamp | None = None, hi: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """A source's timed kernel lines (``text``, ``t``, ``width``: 1 s for whole-second times).
+
+    Only the lines between ``lo`` and ``hi`` when given.
+    """
+    assert q.raw is not None and q.times is not None
+    pick = (q.raw["program"] == "kernel").fillna(False) & q.times.notna()
+    if lo is not None:
+        pick &= (q.times >= lo).fillna(False)
+    if hi is not None:
+        pick &= (q.times <= hi).fillna(False)
+    t = q.times[pick]
+    whole = bool((t.dt.microsecond == 0).all())
+    return pd.DataFrame({"text": q.raw.loc[pick, "message"], "t": t,
+                         "width": 1.0 if whole else 0.05})
+
+
+def estimate_shift(
+    own: pd.DataFrame, other: pd.DataFrame, max_shift: float, *, middle: bool = False
+) -> tuple[float, int] | None:
+    """The shift of ``own`` onto ``other`` (same kernel lines), and how many lines then agree.
+
+    Both frames have ``text`` and ``t`` (UTC times); ``other`` also ``width``. ``None`` when
+    no line of one is within ``max_shift`` seconds of the same line in the other. Of equally
+    good shifts the smallest is taken, or with ``middle`` the middle of the best range.
+    """
+    own_ns = own.assign(t=own["t"].astype("int64"))
+    other_ns = other.assign(t=other["t"].astype("int64"))
+    candidates = _coarse_shifts(own_ns, other_ns, max_shift)
+    if not len(candidates):
+        return None
+    return _fewest_mismatches(candidates, own_ns, other_ns, middle=middle)
+
+
+def _coarse_shifts(own: pd.DataFrame, other: pd.DataFrame, max_shift: float) -> np.ndarray:
+    """Candidate shifts: where the most weight of same-text pairs within ``max_shift`` agrees.
 
     Of each text, at most :data:`MAX_SAMPLE` ring lines (spread over the ring) are paired
     with the other sources' distinct seconds of that text: one interval per ring line and
@@ -178,7 +204,7 @@ def _coarse_shifts(own: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
             mine = mine.iloc[np.linspace(0, len(mine) - 1, MAX_SAMPLE).astype(int)]
         starts = theirs.drop_duplicates(subset=["t", "width"])
         diff = (starts["t"].to_numpy()[None, :] - mine["t"].to_numpy()[:, None]) / 1e9
-        close = np.abs(diff) <= MAX_SHIFT
+        close = np.abs(diff) <= max_shift
         if not close.any():
             continue
         lows.append(diff[close])
@@ -203,7 +229,7 @@ def _best_shifts(lows: np.ndarray, widths: np.ndarray, weights: np.ndarray) -> n
 
 
 def _fewest_mismatches(
-    candidates: np.ndarray, own: pd.DataFrame, other: pd.DataFrame
+    candidates: np.ndarray, own: pd.DataFrame, other: pd.DataFrame, *, middle: bool = False
 ) -> tuple[float, int]:
     """The shift, near the candidates, after which most ring lines share a second with a twin.
 
@@ -212,7 +238,8 @@ def _fewest_mismatches(
     :data:`SWEEP_SECONDS` wide, around the candidate nearest zero) are swept crossing by
     crossing, counting per text and second how many ring lines have a twin in the other
     sources. Of the best shifts, the one nearest zero (the smallest correction) is returned,
-    with how many ring lines then have a twin.
+    or with ``middle`` the middle of the widest run of them (the unbiased estimate when whole
+    seconds are all one side knows), with how many ring lines then have a twin.
     """
     centre = candidates[int(np.argmin(np.abs(candidates)))]
     near = candidates[np.abs(candidates - centre) <= SWEEP_SECONDS / 2]
@@ -258,6 +285,9 @@ def _fewest_mismatches(
             best, best_runs = matched, [(prev, end)]
         elif matched == best:
             best_runs.append((prev, end))
+    if middle:
+        first, last = max(best_runs, key=lambda r: (r[1] - r[0], -abs(r[0] + r[1])))
+        return (first + last) / 2 / 1e9, int(best)
     # the smallest correction of the anchor that achieves the best agreement
     points = [min(max(0, start), end - 1_000) for start, end in best_runs if end - start > 1_000]
     if not points:

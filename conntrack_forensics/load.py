@@ -24,6 +24,7 @@ from .diagnostics import Diagnostics
 from .inputs import Source, is_binary, iter_sources, read_head
 from .model import TimeQuality, to_frame
 from .parsers.base import GiveUp, Head, Hints, ParseContext
+from .skew import ClockSkew, align_clocks
 from .timeutil import (
     YearChoice,
     parse_tz,
@@ -65,6 +66,7 @@ class Settings:
     year_source: str | None = None
     gap_seconds: float = 300
     host: str | None = None
+    clock_skew: list[ClockSkew] = field(default_factory=list)
 
 
 @dataclass
@@ -245,6 +247,7 @@ def _resolve(
         settings.year, settings.year_source = Counter(
             (c.year, c.source) for c in choices).most_common(1)[0][0]
     _resolve_captures(rows, diag)
+    settings.clock_skew = align_clocks(rows, diag)
     for p in rows:
         assert p.raw is not None
         if p.raw["uptime"].notna().any():
