@@ -15,7 +15,7 @@ import pandas as pd
 from ..classify import CONNTRACK_MODULES
 from ..model import Kind
 from . import outcome, remedies, timeline, triggers
-from .incidents import HostView, bursts, count, host_views, table_size
+from .incidents import HostView, bursts, count, host_views, table_fill, table_size
 from .model import Candidate, Incident, ModuleLoad, Recommendation, Recovery, TimelineEntry, ref
 
 DEFAULT_GAP = 300
@@ -46,6 +46,7 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
     start, end = burst["time"].iloc[0], burst["time"].iloc[-1]
     counts = count(burst)
     cmax, buckets = table_size(view, start)
+    fill, fill_time, fill_source = table_fill(view, start, end)
     kernel = view.kernel_version(start)
     ev = view.events
     boot = view.boot_start(start)
@@ -72,6 +73,9 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
         peak_drops_per_minute=counts.peak_per_minute,
         conntrack_max=cmax,
         conntrack_buckets=buckets,
+        conntrack_count=fill,
+        conntrack_count_time=fill_time,
+        conntrack_count_source=fill_source,
         kernel=kernel,
         module_loads=module_loads,
         trigger=trigger,

@@ -17,9 +17,13 @@ import pandas as pd
 
 from ..classify import CONNTRACK_MODULES
 from ..model import Kind
+from .knowledge import SIZE_VALUE, match_recovery
+from .model import ref
 
 DROP_KINDS = (Kind.CONNTRACK_DROP.value, Kind.RATELIMIT_SUPPRESSED.value)
 UNKNOWN_HOST = "unknown"
+#: A snapshot this close to an incident tells how full the table was.
+FILL_WINDOW = pd.Timedelta(days=1)
 _KERNEL_VERSION = re.compile(r"Linux version (\S+)")
 
 
@@ -125,13 +129,15 @@ def count(burst: pd.DataFrame) -> Counts:
 def table_size(view: HostView, before: pd.Timestamp) -> tuple[int | None, int | None]:
     """``(conntrack_max, conntrack_buckets)`` in force at ``before``.
 
-    The kernel banner gives both; a later sysctl change or snapshot overrides. When nothing
-    before tells, a snapshot captured later (a sosreport taken after the outage) stands for the
-    value, unless a sysctl change between the two may have altered it.
+    The kernel banner gives both; a later sysctl change (logged, or a ``sysctl -w`` / ``echo N
+    > /proc/...`` command) or snapshot overrides. When nothing before tells, a snapshot
+    captured later (a sosreport taken after the outage) stands for the value, unless a sysctl
+    change between the two may have altered it.
     """
     ev = view.events
     kinds = [Kind.MODULE_LOAD.value, Kind.SYSCTL.value, Kind.SNAPSHOT.value]
-    sized = ev.loc[ev["kind"].isin(kinds)]
+    sized = pd.concat([ev.loc[ev["kind"].isin(kinds)], _size_commands(ev)])
+    sized = sized.sort_values("time", kind="mergesort")
     known = sized.loc[sized["time"] <= before]
     later = sized.loc[(sized["time"] > before) & (sized["kind"] == Kind.SNAPSHOT.value)]
     changes = sized.loc[(sized["time"] > before) & (sized["kind"] == Kind.SYSCTL.value)]
@@ -147,3 +153,41 @@ def table_size(view: HostView, before: pd.Timestamp) -> tuple[int | None, int | 
         return None
 
     return pick("conntrack_max"), pick("conntrack_buckets")
+
+
+def _size_commands(ev: pd.DataFrame) -> pd.DataFrame:
+    """Timed commands that set the table size, as ``sysctl`` rows carrying the new size."""
+    cmds = ev.loc[(ev["kind"] == Kind.COMMAND.value) & ev["time"].notna()
+                  & ev["command"].str.contains("conntrack_max", regex=False).fillna(False)]
+    rows = []
+    for i, command in cmds["command"].items():
+        rule = match_recovery(str(command))
+        values = SIZE_VALUE.findall(str(command))
+        if rule is not None and rule.id == "sysctl_raise_max" and values:
+            rows.append(i)
+    out = cmds.loc[rows].copy()
+    out["kind"] = Kind.SYSCTL.value
+    out["conntrack_max"] = pd.array(
+        [int(SIZE_VALUE.findall(str(c))[-1]) for c in out["command"]], dtype="Int64")
+    return out
+
+
+def table_fill(
+    view: HostView, start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[int | None, pd.Timestamp | None, str | None]:
+    """Entries in the table from the snapshot nearest the incident (within a day of it).
+
+    Returns the count, when it was captured and where (``path:line``), or ``None``s.
+    """
+    ev = view.events
+    snaps = ev.loc[(ev["kind"] == Kind.SNAPSHOT.value) & ev["conntrack_count"].notna()
+                   & ev["time"].notna()]
+    if snaps.empty:
+        return None, None, None
+    distance = (snaps["time"] - start).abs().where(snaps["time"] < start,
+                                                  (snaps["time"] - end).clip(lower=pd.Timedelta(0)))
+    near = distance.loc[distance <= FILL_WINDOW]
+    if near.empty:
+        return None, None, None
+    row = snaps.loc[near.idxmin()]
+    return int(row["conntrack_count"]), row["time"], ref(row["source"], row["line"])

@@ -74,6 +74,10 @@ def recovery_rules() -> tuple[RecoveryRule, ...]:
     )
 
 
+#: The size a size-setting command writes (``...conntrack_max=N`` or ``echo N > ...``).
+SIZE_VALUE = re.compile(r"(?:conntrack_max\s*=\s*|echo\s+)(\d+)")
+
+
 def match_recovery(command: str) -> RecoveryRule | None:
     """The first recovery rule a command (or one part of a command line) matches.
 

@@ -124,7 +124,12 @@ class Incident(ReprHtmlMixin):
     peak_drops_per_minute: int = 0
     conntrack_max: int | None = None
     conntrack_buckets: int | None = None
+    #: Entries in the table per the snapshot nearest the incident, when and where it was read.
+    conntrack_count: int | None = None
+    conntrack_count_time: pd.Timestamp | None = None
+    conntrack_count_source: str | None = None
     kernel: str | None = None
+    explanation: list[str] = field(default_factory=list)
     module_loads: list[ModuleLoad] = field(default_factory=list)
     trigger: Candidate | None = None
     candidates: list[Candidate] = field(default_factory=list)
@@ -164,6 +169,9 @@ class Incident(ReprHtmlMixin):
             "peak_drops_per_minute": self.peak_drops_per_minute,
             "conntrack_max": self.conntrack_max,
             "conntrack_buckets": self.conntrack_buckets,
+            "conntrack_count": self.conntrack_count,
+            "conntrack_count_time": rfc3339(self.conntrack_count_time),
+            "conntrack_count_source": self.conntrack_count_source,
             "kernel": self.kernel,
             "module_loads": [m.to_dict() for m in self.module_loads],
             "trigger": self.trigger.to_dict() if self.trigger else None,

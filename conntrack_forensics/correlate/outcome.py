@@ -13,14 +13,12 @@ drops are still going at the end of the evidence.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from ..model import Kind
 from ..timefmt import rfc3339
 from .incidents import HostView
-from .knowledge import match_recovery
+from .knowledge import SIZE_VALUE, match_recovery
 from .model import Candidate, Recovery, ref
 
 #: A conntrack load this long before the first drop or less can be the autoload.
@@ -29,7 +27,7 @@ AUTOLOAD_WINDOW = pd.Timedelta(hours=1)
 BOOT_SETTLE = pd.Timedelta(minutes=5)
 #: A recovery action this long after the last drop can still be what ended the incident.
 ACTION_SLACK = pd.Timedelta(minutes=2)
-_SIZE = re.compile(r"(?:conntrack_max\s*=\s*|echo\s+)(\d+)")
+
 
 
 def cause(
@@ -149,7 +147,7 @@ def _action(
 
 def _raises(command: str, conntrack_max: int | None) -> bool:
     """Whether a size-setting command sets more than ``conntrack_max`` (unknown: yes)."""
-    values = [int(v) for v in _SIZE.findall(command)]
+    values = [int(v) for v in SIZE_VALUE.findall(command)]
     return conntrack_max is None or not values or max(values) > conntrack_max
 
 

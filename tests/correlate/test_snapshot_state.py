@@ -53,3 +53,21 @@ def test_size_after_a_sysctl_change_is_not_taken(tmp_path: Path) -> None:
         fh.write("Apr 27 08:00:00 bogon root: sysctl net.netfilter.nf_conntrack_max = 65536\n")
     (inc,) = cf.analyze(root, year=2017).incidents
     assert inc.conntrack_max is None
+
+
+def test_fill_from_the_nearest_snapshot(tmp_path: Path) -> None:
+    root = _host(tmp_path / "h", "sysctl/sysctl_-a", "Thu Apr 27 09:00:00 UTC 2017")
+    inc = cf.analyze(root, year=2017).to_dict()["incidents"][0]
+    assert inc["conntrack_count"] == 65536
+    assert inc["conntrack_count_time"] == "2017-04-27T09:00:00Z"
+    assert inc["conntrack_count_source"].endswith("sos_commands/kernel/sysctl_-a:41")
+
+
+def test_size_set_by_a_command_before_the_drops(tmp_path: Path) -> None:
+    root = _host(tmp_path / "h", "sysctl/nf_conntrack_max", "Thu Apr 27 09:00:00 UTC 2017")
+    (root / "root").mkdir()
+    (root / "root/.bash_history").write_text(
+        "#1493250000\nsysctl -w net.netfilter.nf_conntrack_max=32768\n")  # 2017-04-26T23:40Z
+    (inc,) = cf.analyze(root, year=2017).incidents
+    assert inc.conntrack_max == 32768
+    assert inc.conntrack_count is None
