@@ -84,6 +84,9 @@ def test_seed_red_herring_ranked_low() -> None:
     low = [c for c in inc.candidates if c.command == "iptables -L"]
     assert low and low[0].confidence < 0.5
     assert any(m.module == "nf_conntrack" for m in inc.module_loads)
+    assert inc.explanation[0].startswith("`iptables -t nat -L` was run")
+    assert "filled it within 6 seconds" in inc.explanation[-1]
+    assert "### Root cause" in a.to_markdown() and "<h3>Root cause</h3>" in a.to_html()
 
 
 def test_report_is_deterministic(tmp_path: Path) -> None:

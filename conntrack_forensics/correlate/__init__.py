@@ -15,6 +15,7 @@ import pandas as pd
 from ..classify import CONNTRACK_MODULES
 from ..model import Kind
 from . import outcome, remedies, timeline, triggers
+from .explain import explanation
 from .incidents import HostView, bursts, count, host_views, table_fill, table_size
 from .model import Candidate, Incident, ModuleLoad, Recommendation, Recovery, TimelineEntry, ref
 
@@ -63,6 +64,12 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
     recovery = outcome.recovery(view, start, end, gap, cmax)
     ct_loads = loads.loc[loads["module"].isin(CONNTRACK_MODULES)]
     first_load = ct_loads["time"].iloc[0] if len(ct_loads) else None
+    began = first_load if first_load is not None else (trigger.time if trigger else None)
+    fill_seconds = (start - began).total_seconds() \
+        if began is not None and cause == "module_autoload" else None
+    why = explanation(cause, kernel, trigger.command if trigger else None,
+                      trigger.rule if trigger else None, [m.module for m in module_loads],
+                      cmax, fill_seconds=fill_seconds)
     return Incident(
         host=view.host,
         start=start,
@@ -77,13 +84,15 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
         conntrack_count_time=fill_time,
         conntrack_count_source=fill_source,
         kernel=kernel,
+        explanation=why,
         module_loads=module_loads,
         trigger=trigger,
         candidates=candidates,
         cause=cause,
         cause_reasons=cause_reasons,
         recovery=recovery,
-        recommendations=remedies.recommend(cause, cmax, buckets, kernel),
+        recommendations=remedies.recommend(cause, cmax, buckets, kernel, peak_count=fill,
+                                           firewall=view.firewall()),
         timeline=timeline.build(view, start, end, trigger, first_load, recovery),
         drops_per_second=counts.drops_per_second,
     )

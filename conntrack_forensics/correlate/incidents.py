@@ -22,6 +22,12 @@ from .model import ref
 
 DROP_KINDS = (Kind.CONNTRACK_DROP.value, Kind.RATELIMIT_SUPPRESSED.value)
 UNKNOWN_HOST = "unknown"
+#: Evidence of each firewall tool, most specific first.
+_FIREWALLS = (
+    ("firewalld", re.compile(r"\bfirewalld\b|\bfirewall-cmd\b")),
+    ("nft", re.compile(r"(?:^|\s)nft(?:\s|$)|\bnftables\b")),
+    ("iptables", re.compile(r"\bip6?tables")),
+)
 #: A snapshot this close to an incident tells how full the table was.
 FILL_WINDOW = pd.Timedelta(days=1)
 _KERNEL_VERSION = re.compile(r"Linux version (\S+)")
@@ -56,6 +62,18 @@ class HostView:
         ev = self.events
         said = ev["conntrack_loaded"] == loaded
         return (ev["kind"] == Kind.SNAPSHOT.value) & said.fillna(False).astype(bool)
+
+    def firewall(self) -> str | None:
+        """The host's firewall tool per the evidence: firewalld, nft, iptables or ``None``."""
+        ev = self.events
+        said = ev.loc[ev["kind"].isin([Kind.COMMAND.value, Kind.SERVICE.value,
+                                       Kind.SNAPSHOT.value]), ["command", "program"]]
+        text = " ".join(said["command"].dropna().astype(str)) + " " + \
+            " ".join(said["program"].dropna().astype(str))
+        for tool, pattern in _FIREWALLS:
+            if pattern.search(text):
+                return tool
+        return None
 
     def kernel_version(self, at: pd.Timestamp) -> str | None:
         """The kernel release from the boot banner nearest before ``at`` (else the next one)."""

@@ -173,6 +173,7 @@ class Incident(ReprHtmlMixin):
             "conntrack_count_time": rfc3339(self.conntrack_count_time),
             "conntrack_count_source": self.conntrack_count_source,
             "kernel": self.kernel,
+            "explanation": list(self.explanation),
             "module_loads": [m.to_dict() for m in self.module_loads],
             "trigger": self.trigger.to_dict() if self.trigger else None,
             "candidates": [c.to_dict() for c in self.candidates],
