@@ -39,6 +39,11 @@ MIN_AGREEING = 3
 SWEEP_SECONDS = 4.0
 
 
+def _bare(messages: pd.Series) -> pd.Series:
+    """Kernel messages without the ``[uptime]`` prefix some syslog setups keep (Debian's)."""
+    return messages.str.replace(UPTIME_PREFIX, "", regex=True)
+
+
 def _banners(raw: pd.DataFrame) -> pd.Series:
     """Kernel banner texts (``Linux version ...``) of boot rows, without uptime prefixes."""
     boot = raw.loc[(raw["kind"] == "boot")]
@@ -119,7 +124,7 @@ def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
     """Shift ``p``'s anchored ring onto the host's other kernel lines; the shift in seconds."""
     raw = p.raw
     assert raw is not None and p.times is not None and p.relative is not None
-    own = pd.DataFrame({"text": raw["message"], "t": p.times}).loc[p.relative]
+    own = pd.DataFrame({"text": _bare(raw["message"]), "t": p.times}).loc[p.relative]
     own = own.loc[own["t"].notna()]
     if own.empty:
         return 0.0
@@ -132,7 +137,7 @@ def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
             continue
         lines = kernel_lines(q, lo - margin, hi + margin)
         if len(lines):
-            others.append(lines)
+            others.append(lines.assign(src=len(others)))
             names.append(q.source.name)
     if not others:
         return 0.0
@@ -163,7 +168,7 @@ def kernel_lines(
         pick &= (q.times <= hi).fillna(False)
     t = q.times[pick]
     whole = bool((t.dt.microsecond == 0).all())
-    return pd.DataFrame({"text": q.raw.loc[pick, "message"], "t": t,
+    return pd.DataFrame({"text": _bare(q.raw.loc[pick, "message"]), "t": t,
                          "width": 1.0 if whole else 0.05})
 
 
@@ -248,9 +253,16 @@ def _fewest_mismatches(
     codes, _uniques = pd.factorize(pd.concat([own["text"], other["text"]], ignore_index=True))
     own_code, other_code = codes[:len(own)], codes[len(own):]
     sec = 1_000_000_000
+    # per text and second, the most copies any one source holds (CONTRACT section 5): two
+    # sources' copies of one line must not let a second ring line pass for matched
+    per_source: dict[tuple[int, int, int], int] = {}
+    src = other["src"].to_numpy() if "src" in other else np.zeros(len(other), dtype=int)
+    for triple in zip(other_code.tolist(), (other["t"].to_numpy() // sec).tolist(),
+                      src.tolist(), strict=True):
+        per_source[triple] = per_source.get(triple, 0) + 1
     theirs: dict[tuple[int, int], int] = {}
-    for key in zip(other_code.tolist(), (other["t"].to_numpy() // sec).tolist(), strict=True):
-        theirs[key] = theirs.get(key, 0) + 1
+    for (code, second, _src), n in per_source.items():
+        theirs[(code, second)] = max(theirs.get((code, second), 0), n)
     base = own["t"].to_numpy()
     start = (base + lo) // sec
     mine: dict[tuple[int, int], int] = {}

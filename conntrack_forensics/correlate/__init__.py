@@ -10,9 +10,11 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pandas as pd
 
-from ..classify import CONNTRACK_MODULES
+from ..classify import CONNTRACK_MODULES, UPTIME_PREFIX
 from ..model import Kind
 from . import outcome, remedies, timeline, triggers
 from .explain import explanation
@@ -54,9 +56,10 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
     loads = ev.loc[(ev["kind"] == Kind.MODULE_LOAD.value) & (ev["time"] <= end)
                    & ((ev["time"] >= boot) if boot is not None else True)]
     module_loads = [
-        ModuleLoad(r.time, str(r.module), ref(r.source, r.line),
+        ModuleLoad(r.time, r.module if isinstance(r.module, str) else None,
+                   ref(r.source, r.line),
                    str(r.evidence) if isinstance(r.evidence, str) else str(r.message))
-        for r in loads.drop_duplicates(subset=["time", "module"]).itertuples(index=False)
+        for r in cast(Any, _one_per_load(loads)).itertuples(index=False)
     ]
     candidates = triggers.rank(view, start)
     trigger = triggers.pick_trigger(candidates)
@@ -68,7 +71,8 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
     fill_seconds = (start - began).total_seconds() \
         if began is not None and cause == "module_autoload" else None
     why = explanation(cause, kernel, trigger.command if trigger else None,
-                      trigger.rule if trigger else None, [m.module for m in module_loads],
+                      trigger.rule if trigger else None,
+                      [m.module for m in module_loads if m.module],
                       cmax, fill_seconds=fill_seconds)
     return Incident(
         host=view.host,
@@ -97,6 +101,32 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
         drops_per_second=counts.drops_per_second,
     )
 
+
+
+#: The same load line seen in several sources this far apart is still one load.
+SAME_LOAD = pd.Timedelta(minutes=10)
+
+
+def _one_per_load(loads: pd.DataFrame) -> pd.DataFrame:
+    """One row per module load.
+
+    The same line (``[uptime]`` prefix aside) from several sources within :data:`SAME_LOAD`
+    is one load, timed by its earliest copy (a syslog daemon that started late stamps a
+    boot's lines late; the kernel's own ring does not).
+    """
+    if loads.empty:
+        return loads
+    text = loads["message"].str.replace(UPTIME_PREFIX, "", regex=True)
+    keep: list[int] = []
+    seen: dict[tuple[str, str], pd.Timestamp] = {}
+    for i in loads.sort_values("time", kind="mergesort").index:
+        key = (str(loads.at[i, "module"]), str(text.at[i]))
+        t = cast(pd.Timestamp, loads.at[i, "time"])
+        if key in seen and t - seen[key] <= SAME_LOAD:
+            continue
+        seen[key] = t
+        keep.append(i)
+    return loads.loc[keep]
 
 
 __all__ = [

@@ -22,6 +22,8 @@ from .model import ref
 
 DROP_KINDS = (Kind.CONNTRACK_DROP.value, Kind.RATELIMIT_SUPPRESSED.value)
 UNKNOWN_HOST = "unknown"
+#: Boot events closer than this are one boot seen by several sources.
+SAME_BOOT = pd.Timedelta(minutes=2)
 #: Evidence of each firewall tool, most specific first.
 _FIREWALLS = (
     ("firewalld", re.compile(r"\bfirewalld\b|\bfirewall-cmd\b")),
@@ -41,10 +43,23 @@ class HostView:
     events: pd.DataFrame
 
     def boot_start(self, t: pd.Timestamp) -> pd.Timestamp | None:
-        """The time of the last boot at or before ``t`` (``None`` when none is in evidence)."""
+        """The time of the last boot at or before ``t`` (``None`` when none is in evidence).
+
+        Boot lines of one boot reach sources at different times (the kernel's ring has the
+        truth, a syslog daemon stamps them when it starts): boot events less than
+        :data:`SAME_BOOT` apart are one boot, which began at the earliest of them.
+        """
         ev = self.events
         boots = ev.loc[(ev["kind"] == Kind.BOOT.value) & (ev["time"] <= t), "time"]
-        return None if boots.empty else boots.max()
+        if boots.empty:
+            return None
+        times = boots.sort_values().to_list()
+        first = times[-1]
+        for earlier in reversed(times[:-1]):
+            if first - earlier > SAME_BOOT:
+                break
+            first = earlier
+        return first
 
     def conntrack_evidence(self) -> pd.DataFrame:
         """Events that prove conntrack was loaded at their time."""

@@ -24,7 +24,7 @@ class ModuleLoad:
     """A kernel module load seen in the evidence."""
 
     time: pd.Timestamp | None
-    module: str
+    module: str | None  # None: the record does not name it (an audit finit_module call)
     source: str
     evidence: str
 
