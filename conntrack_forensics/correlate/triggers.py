@@ -65,7 +65,8 @@ def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
         if row.kind != Kind.COMMAND.value:
             reasons.append(f"{row.kind} event: {row.message}")
         if rule.harmless:
-            pass
+            if t is not None:
+                _already_active(t, ct, view.boot_start(t), reasons)
         elif t is not None:
             score += _timed_evidence(t, start, ct, ct_loads, view.boot_start(t), reasons)
             if row.time_quality != TimeQuality.EXACT.value:
@@ -122,13 +123,18 @@ def _unexplained_loads(
 
     They are listed so the report says a load happened with nothing in evidence to explain
     it (a process not logged, a rule file, a container); never credible enough to be named.
+    A load within the bounds of a credible untimed command is taken as possibly its doing.
     """
     out: list[Candidate] = []
     timed = [c.time for c in found if c.time is not None]
     window = loads.loc[(loads["time"] >= lower) & (loads["time"] <= start)]
+    untimed = [c for c in found if c.time is None and c.confidence > UNEXPLAINED_LOAD]
     for row in window.drop_duplicates(subset=["time"]).itertuples(index=False):
         if any(pd.Timedelta(0) <= row.time - t <= LOAD_WINDOW for t in timed):
             continue
+        if any((c.not_before is None or c.not_before <= row.time)
+               and (c.not_after is None or row.time <= c.not_after) for c in untimed):
+            continue  # an untimed command whose bounds hold the load may explain it
         out.append(Candidate(
             time=row.time,
             command=f"(load of {row.module}: no command in the evidence)",
@@ -160,14 +166,23 @@ def _timed_evidence(
         score += 0.25
         reasons.append(f"{first['module']} was loaded {_seconds(first['time'] - t)} later "
                        f"({ref(first['source'], first['line'])})")
+    if _already_active(t, ct, boot, reasons):
+        score -= 0.5
+    return score
+
+
+def _already_active(
+    t: pd.Timestamp, ct: pd.DataFrame, boot: pd.Timestamp | None, reasons: list[str]
+) -> bool:
+    """Whether conntrack was active earlier in the boot than ``t``; says so in ``reasons``."""
     before = ct.loc[(ct["time"] < t - pd.Timedelta(seconds=1))
                     & ((ct["time"] >= boot) if boot is not None else True)]
-    if len(before):
-        first = before.iloc[0]
-        score -= 0.5
-        reasons.append(f"conntrack was already active at {rfc3339(first['time'])} "
-                       f"({ref(first['source'], first['line'])}), so this could not load it")
-    return score
+    if before.empty:
+        return False
+    first = before.iloc[0]
+    reasons.append(f"conntrack was already active at {rfc3339(first['time'])} "
+                   f"({ref(first['source'], first['line'])}), so this could not load it")
+    return True
 
 
 def _user_evidence(user: object, command: str, program: object, reasons: list[str]) -> float:

@@ -99,6 +99,8 @@ def test_untimestamped_history_is_bounded(tmp_path: Path) -> None:
     assert any("no timestamp" in r for r in cand.reasons)
     d = cand.to_dict()
     assert d["time"] is None and "not_after" in d
+    # the load lies within the untimed command's bounds: not listed as unexplained
+    assert not [c for c in inc.candidates if c.rule == "unexplained_module_load"]
 
 
 def test_reboot_recovery(tmp_path: Path) -> None:
