@@ -127,7 +127,7 @@ def test_timeline_formats(tmp_path: Path, fmt: str) -> None:
         assert text.splitlines()[0].startswith("time,host,kind,message")
         assert len(text.splitlines()) == 4
     else:
-        assert text.splitlines()[0].startswith("message,datetime,timestamp_desc")
+        assert text.splitlines()[0].startswith("message,datetime,timestamp,timestamp_desc")
         assert len(text.splitlines()) == 3
         assert "without a time left out" in r.stderr
 

@@ -12,6 +12,21 @@ from ..model import EVENT_COLUMNS
 from ..timefmt import rfc3339
 
 _TIME_COLUMNS = ("time", "not_before", "not_after")
+#: Timesketch's CSV import: ``message``, ``datetime`` (ISO 8601 with offset) and
+#: ``timestamp_desc`` are mandatory; ``timestamp`` (microseconds since 1970) is read when
+#: present; any other column becomes an attribute of the event.
+TIMESKETCH_FIELDS = ("message", "datetime", "timestamp", "timestamp_desc", "host", "kind",
+                     "source", "line", "format", "program", "pid", "user", "count",
+                     "time_quality", "command", "module", "evidence")
+#: What each kind's time is, in Timesketch's ``timestamp_desc`` sense.
+TIMESTAMP_DESC = {
+    "command": "Command Run",
+    "snapshot": "State Captured",
+    "boot": "Boot",
+    "shutdown": "Shutdown",
+    "module_load": "Module Loaded",
+    "login": "Login",
+}
 
 
 def _value(col: str, v: Any) -> Any:
@@ -43,18 +58,16 @@ def write_timeline(events: pd.DataFrame, fmt: str, out: TextIO) -> int:
             writer.writerow(rec)
         return 0
     if fmt == "timesketch":
-        fields = ["message", "datetime", "timestamp_desc", "host", "kind", "source", "line",
-                  "format", "program", "pid", "user", "count", "time_quality"]
-        writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=list(TIMESKETCH_FIELDS), extrasaction="ignore")
         writer.writeheader()
         left_out = 0
-        for rec in _records(events):
+        for rec, when in zip(_records(events), events["time"], strict=True):
             if rec["time"] is None:
                 left_out += 1
                 continue
-            rec["datetime"] = rec["time"]
-            rec["timestamp_desc"] = ("Command Run" if rec["kind"] == "command"
-                                     else "Event Recorded")
+            rec["datetime"] = when.isoformat()
+            rec["timestamp"] = when.value // 1000
+            rec["timestamp_desc"] = TIMESTAMP_DESC.get(rec["kind"], "Event Logged")
             writer.writerow(rec)
         return left_out
     raise ValueError(f"unknown timeline format {fmt}")
