@@ -26,6 +26,7 @@ from .errors import ConntrackForensicsError, InputNotFoundError, ReportError, Us
 from .load import InputSummary, LoadResult, Settings, load
 from .model import EVENT_COLUMNS, Kind, TimeQuality
 from .parsers import formats
+from .plots import plot_drops, plot_event_strip, plot_host_heatmap
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -52,4 +53,7 @@ __all__ = [
     "correlate",
     "formats",
     "load",
+    "plot_drops",
+    "plot_event_strip",
+    "plot_host_heatmap",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,48 @@ class Analysis(ReprHtmlMixin):
         from .report.chart import plot_drops
 
         return plot_drops(self.incidents, ax=ax)
+
+    def plot_heatmap(
+        self,
+        freq: str = "1min",
+        ax: Any = None,
+        *,
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+        log: bool = False,
+        colorbar: bool = True,
+    ) -> Any:
+        """Hosts × time bins coloured by the drops logged in each (:func:`.plot_host_heatmap`).
+
+        Example:
+            >>> import conntrack_forensics as cf
+            >>> cf.analyze("sample_logs/bogon-nat-listing").plot_heatmap().get_ylabel()
+            'host'
+        """
+        from .plots import plot_host_heatmap
+
+        return plot_host_heatmap(self, freq, ax, start=start, end=end, log=log,
+                                 colorbar=colorbar)
+
+    def plot_events(
+        self,
+        host: str | None = None,
+        kinds: Sequence[str] | None = None,
+        ax: Any = None,
+        *,
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+    ) -> Any:
+        """One row per event kind, a tick per event (:func:`.plot_event_strip`).
+
+        Example:
+            >>> import conntrack_forensics as cf
+            >>> cf.analyze("sample_logs/bogon-nat-listing").plot_events().get_title()
+            'events on bogon'
+        """
+        from .plots import plot_event_strip
+
+        return plot_event_strip(self, host, kinds, ax, start=start, end=end)
 
 
 def _maybe_write(text: str, path: str | os.PathLike[str] | None) -> str:
