@@ -1,4 +1,4 @@
-"""The self-contained HTML postmortem (inline CSS and SVG chart, no network)."""
+"""The self-contained HTML postmortem (inline CSS and SVG chart, no script, no network)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 def render_html(analysis: Analysis) -> str:
     """The full HTML postmortem."""
     from .chart import incident_svg
+    from .sections import build
 
     charts = {inc.id: Markup(incident_svg(inc)) for inc in analysis.incidents}
     return environment(True).get_template("postmortem.html.j2").render(
-        a=analysis, data=analysis.to_dict(), charts=charts
+        pm=build(analysis), charts=charts
     )
 
 

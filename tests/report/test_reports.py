@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
+
+from markdown_it import MarkdownIt
 
 import conntrack_forensics as cf
 
@@ -72,9 +75,13 @@ def test_html_chart_deterministic(tmp_path: Path) -> None:
 
 def test_markdown(tmp_path: Path) -> None:
     md = _analysis(tmp_path).to_markdown()
-    assert md.startswith("# Conntrack postmortem: bogon\n\n")
-    assert "| bogon-20170426T160327Z | bogon | 2017-04-26T16:03:27Z |" in md
+    assert md.startswith("# Postmortem: conntrack table full on bogon\n\n")
+    assert "| bogon | bogon-20170426T160327Z | 2017-04-26T16:03:27Z |" in md
     assert "`iptables -t nat -L # <b>bold</b>`" in md
+    for heading in ("## Summary", "## Impact", "### Trigger", "### Root cause", "### Detection",
+                    "### Resolution and recovery", "## Action items", "## Lessons",
+                    "## Timeline", "## Evidence"):
+        assert f"\n{heading}\n" in md, heading
 
 
 def test_writes_to_path(tmp_path: Path) -> None:
@@ -91,3 +98,88 @@ def test_notebook_reprs(tmp_path: Path) -> None:
     assert repr(inc) == "<Incident bogon 2017-04-26T16:03:27Z 4 drops cause=module_autoload>"
     bundle = inc._repr_mimebundle_()
     assert "text/html" in bundle and bundle["text/plain"] == repr(inc)
+
+
+# --- evidence that tries to inject markup -------------------------------------------------
+
+HOSTILE = '"><img src=x onerror=alert(2)>'
+
+
+def _hostile(tmp_path: Path) -> cf.Analysis:
+    root = tmp_path / "case"
+    (root / "root").mkdir(parents=True)
+    (root / "root" / ".bash_history").write_text(
+        f"#1493222601\niptables -t nat -L {HOSTILE} <script>alert(3)</script>\n"
+        "#1493222700\necho '`a|b`' **bold** [x](http://example.com) <b>x</b> | tee /tmp/x\n")
+    # a file name carries markup too
+    (root / f"messages{HOSTILE}").write_text("\n".join(LINES) + "\n")
+    return cf.analyze(root, tz="Asia/Shanghai")
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [name for name, _ in attrs]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(html: str) -> _Tags:
+    tags = _Tags()
+    tags.feed(html)
+    return tags
+
+
+def test_html_escapes_markup_from_the_evidence(tmp_path: Path) -> None:
+    html = _hostile(tmp_path).to_html()
+    page = _parse(html)
+    assert "script" not in page.tags and "img" not in page.tags
+    assert not [a for a in page.attrs if a.startswith("on")]
+    text = "".join(page.text)
+    # shown, as text: the command and the file name
+    assert "<script>alert(3)</script>" in text
+    assert text.count(HOSTILE) >= 3
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_markdown_keeps_markup_from_the_evidence_inert(tmp_path: Path) -> None:
+    md_text = _hostile(tmp_path).to_markdown()
+    parser = MarkdownIt("commonmark").enable("table")
+    tokens = parser.parse(md_text)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in (t.children or [])}
+    assert "html_inline" not in kinds and "html_block" not in kinds
+    assert "link_open" not in kinds and "strong_open" in kinds  # ours only: **labels**
+    page = _parse(parser.render(md_text))
+    assert "script" not in page.tags and "img" not in page.tags and "a" not in page.tags
+    text = "".join(page.text)
+    assert "<script>alert(3)</script>" in text and HOSTILE in text
+    assert "**bold** [x](http://example.com) <b>x</b>" in text
+
+
+def test_html_has_a_strict_content_security_policy(tmp_path: Path) -> None:
+    html = _analysis(tmp_path).to_html()
+    m = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+    assert m and m.group(1).startswith("default-src 'none'; style-src 'unsafe-inline'")
+    assert "script-src" not in m.group(1)
+
+
+def test_hostile_reports_keep_their_structure(tmp_path: Path) -> None:
+    from .test_postmortem_cases import test_html_links_resolve_and_ids_are_unique as links
+    from .test_postmortem_cases import test_html_sections_in_order as html_sections
+    from .test_postmortem_cases import test_markdown_sections_in_order as md_sections
+    from .test_postmortem_cases import test_markdown_tables_are_rectangular as tables
+
+    a = _hostile(tmp_path)
+    report = {"analysis": a, "ids": [i.id for i in a.incidents], "md": a.to_markdown(),
+              "html": a.to_html()}
+    assert "`a\\|b`" in report["md"]
+    for check in (tables, md_sections, html_sections, links):
+        check(report)
