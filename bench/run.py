@@ -1,0 +1,233 @@
+"""Issue 6's performance targets, measured side by side and printed with PASS/FAIL.
+
+    python bench/run.py [--size-mib 1024] [--small-mib 100] [--keep]
+
+Inputs are generated deterministically in bench/out/: the real background of
+``../shared/data/loghub/Linux_2k.log`` (Loghub; attribution in that folder's README), its
+messages re-stamped over 30 days and repeated up to the size asked, with a seeded incident
+(conntrack banner, a ratelimited drop burst, a ``last message repeated`` line) in the middle.
+Each tool runs in its own process; wall time is the best of ``--repeat`` runs and peak memory
+is the child's max RSS (``wait4``).
+
+Targets (issue 6):
+1. ``report`` on the large file in at most 3x the time of ``grep -F -f PATTERNS`` on it;
+2. a full parse (every line to the events table, ``load(full=True)``) at 1M lines/s or more
+   on one core (the parse runs under ``taskset -c 0``);
+3. peak RSS of ``report`` at most 400 MB, and flat: the large input's within 25% of the
+   small one's;
+4. the gzip input costs no more than decompressing it: ``report FILE.gz`` minus ``report
+   FILE`` at most the time of ``zcat FILE.gz > /dev/null``;
+5. events per second against plaso (``log2timeline.py`` + ``psort.py``) on the same syslog
+   file, when plaso is installed (else reported as not measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+LOGHUB = ROOT.parent / "shared" / "data" / "loghub" / "Linux_2k.log"
+#: What an analyst would grep for: the lines the report is about.
+PATTERNS = ["table full, dropping packet", "callbacks suppressed", "nf_conntrack version",
+            "ip_conntrack version", "Linux version"]
+BANNER = "kernel: nf_conntrack version 0.5.0 (16384 buckets, 65536 max)"
+DROP = "kernel: nf_conntrack: table full, dropping packet."
+
+
+def background() -> list[str]:
+    """The Loghub lines' text after the host name (program and message)."""
+    if not LOGHUB.exists():
+        sys.exit(f"{LOGHUB} is missing: ../shared must sit beside the checkout")
+    out = []
+    for line in LOGHUB.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split(" ", 4)
+        if len(parts) == 5:
+            out.append(parts[4])
+    return out
+
+
+def make(size_mib: int) -> Path:
+    """A deterministic ``messages`` of about ``size_mib`` MiB with one seeded incident."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"messages-{size_mib}MiB"
+    if path.exists():
+        return path
+    lines = background()
+    rng = random.Random(size_mib)
+    target = size_mib * 2**20
+    average = sum(len(x) for x in lines) / len(lines) + 23
+    count = int(target / average)
+    start = dt.datetime(2017, 4, 1)
+    span = 30 * 86400
+    incident = count // 2
+    tmp = path.with_suffix(".part")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for i in range(count):
+            t = start + dt.timedelta(seconds=i * span / count)
+            stamp = f"{t:%b} {t.day:2d} {t:%H:%M:%S}"
+            if i == incident - 5:
+                text = BANNER
+            elif incident <= i < incident + 3000:
+                k = i - incident
+                text = (f"kernel: __ratelimit: {rng.randint(100, 3000)} callbacks suppressed"
+                        if k % 11 == 10 else DROP)
+            elif i == incident + 3000:
+                text = "kernel: last message repeated 7 times"
+            else:
+                text = lines[i % len(lines)]
+            fh.write(f"{stamp} bogon {text}\n")
+    tmp.rename(path)
+    return path
+
+
+def gz(path: Path) -> Path:
+    out = path.with_name(path.name + ".gz")
+    if not out.exists():
+        with path.open("rb") as src, gzip.open(out.with_suffix(".part"), "wb", 6) as dst:
+            shutil.copyfileobj(src, dst, 16 << 20)
+        out.with_suffix(".part").rename(out)
+    return out
+
+
+@dataclass
+class Run:
+    seconds: float
+    rss_mib: float
+    stdout: str
+
+
+def run_python(code: str, repeat: int, one_core: bool = False) -> Run:
+    """A Python snippet in a fresh interpreter; its own peak RSS via ``wait4``."""
+    best, rss, out = float("inf"), 0.0, ""
+    prefix = ["taskset", "-c", "0"] if one_core and shutil.which("taskset") else []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*prefix, sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stderr is not None
+        stdout = proc.stdout.read()
+        err = proc.stderr.read()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"failed: {err[-2000:]}")
+        best = min(best, seconds)
+        rss = max(rss, usage.ru_maxrss / 1024)
+        out = stdout
+    return Run(best, rss, out)
+
+
+def shell_time(cmd: str, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, shell=True, check=False, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+REPORT = ("import sys, conntrack_forensics as cf\n"
+          "a = cf.analyze(sys.argv[1] if len(sys.argv) > 1 else {path!r}, year=2017, tz='UTC')\n"
+          "a.to_json({out!r})\n"
+          "print(len(a.incidents), sum(i.drops_logged for i in a.incidents))\n")
+PARSE = ("import inspect, time, conntrack_forensics as cf\n"
+         "full = {{'full': True}} if 'full' in inspect.signature(cf.load).parameters else {{}}\n"
+         "t = time.perf_counter()\n"
+         "r = cf.load({path!r}, year=2017, tz='UTC', **full)\n"
+         "print(len(r.events), sum(i.records for i in r.inputs), time.perf_counter() - t)\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--small-mib", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    big, small = make(args.size_mib), make(args.small_mib)
+    big_gz = gz(big)
+    tmp = Path(tempfile.mkdtemp())
+    rows: list[tuple[str, str, str, bool | None]] = []
+
+    patterns = tmp / "patterns"
+    patterns.write_text("\n".join(PATTERNS) + "\n")
+    # not > /dev/null: GNU grep then stops at the first match, as with -q
+    grep = shell_time(f"grep -F -f {patterns} {big} > {tmp / 'grep.out'}", args.repeat)
+    rep = run_python(REPORT.format(path=str(big), out=str(tmp / "pm.json")), args.repeat)
+    ratio = rep.seconds / grep
+    rows.append((f"report {args.size_mib} MiB / grep -F -f", f"{rep.seconds:.2f} s / "
+                 f"{grep:.2f} s = {ratio:.1f}x", "<= 3x", ratio <= 3))
+
+    parse = run_python(PARSE.format(path=str(small)), 1, one_core=True)
+    events, records, seconds = parse.stdout.split()
+    lps = int(records) / float(seconds)
+    rows.append((f"full parse, one core ({args.small_mib} MiB)",
+                 f"{int(records):,} lines in {float(seconds):.2f} s = {lps:,.0f} lines/s",
+                 ">= 1,000,000 lines/s", lps >= 1_000_000))
+
+    rep_small = run_python(REPORT.format(path=str(small), out=str(tmp / "pm2.json")), 1)
+    rows.append((f"peak RSS, report {args.size_mib} MiB", f"{rep.rss_mib:.0f} MiB",
+                 "<= 400 MB", rep.rss_mib * 2**20 <= 400e6))
+    flat = rep.rss_mib / rep_small.rss_mib
+    rows.append((f"RSS {args.size_mib} MiB / {args.small_mib} MiB",
+                 f"{rep.rss_mib:.0f} / {rep_small.rss_mib:.0f} MiB = {flat:.2f}",
+                 "<= 1.25 (flat)", flat <= 1.25))
+
+    zcat = shell_time(f"zcat {big_gz} > /dev/null", args.repeat)
+    zgrep = shell_time(f"zcat {big_gz} | grep -F -f {patterns} > {tmp / 'zgrep.out'}",
+                       args.repeat)
+    rep_gz = run_python(REPORT.format(path=str(big_gz), out=str(tmp / "pm3.json")), 1)
+    extra = rep_gz.seconds - rep.seconds
+    rows.append(("gzip: report(.gz) - report(plain) vs zcat",
+                 f"{extra:.2f} s vs {zcat:.2f} s (zcat | grep {zgrep:.2f} s, report .gz "
+                 f"{rep_gz.seconds:.2f} s)", "<= zcat", extra <= zcat))
+
+    if shutil.which("log2timeline.py") and shutil.which("psort.py"):
+        rows.append(plaso(small, tmp, args.small_mib))
+    else:
+        rows.append(("events/s vs plaso", "not measured: log2timeline.py/psort.py not "
+                     "installed", "ratio reported", None))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'target':<{width}}  measured  (goal)  result")
+    for name, measured, goal, ok in rows:
+        verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
+        print(f"{name:<{width}}  {measured}  ({goal})  {verdict}")
+    print(f"(inputs in {OUT}; incidents/drops of the large report: {rep.stdout.strip()})")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def plaso(path: Path, tmp: Path, size_mib: int) -> tuple[str, str, str, bool | None]:
+    store = tmp / "plaso.plaso"
+    t0 = time.perf_counter()
+    subprocess.run(["log2timeline.py", "--quiet", "--status_view", "none", "--parsers",
+                    "syslog", "--storage_file", str(store), str(path)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["psort.py", "--status_view", "none", "-o", "l2tcsv", "-w",
+                    str(tmp / "plaso.csv"), str(store)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    plaso_s = time.perf_counter() - t0
+    with (tmp / "plaso.csv").open(encoding="utf-8", errors="replace") as fh:
+        plaso_events = sum(1 for _ in fh) - 1
+    ours = run_python(PARSE.format(path=str(path)), 1)
+    events, _records, seconds = ours.stdout.split()
+    mine = int(events) / float(seconds)
+    theirs = plaso_events / plaso_s
+    return (f"events/s vs plaso ({size_mib} MiB)", f"{mine:,.0f} vs {theirs:,.0f} = "
+            f"{mine / theirs:.0f}x", "ratio reported", None)
+
+
+if __name__ == "__main__":
+    main()
