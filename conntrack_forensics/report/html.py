@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def render_html(analysis: Analysis) -> str:
     """The full HTML postmortem."""
     from .chart import incident_svg
-    from .sections import build
+    from .postmortem import build
 
     charts = {inc.id: Markup(incident_svg(inc)) for inc in analysis.incidents}
     return environment(True).get_template("postmortem.html.j2").render(

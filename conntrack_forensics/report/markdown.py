@@ -16,7 +16,7 @@ _BLOCK = re.compile(r"^(#{1,6} |\| |- |\d+\. |`{3,}|~{3,})")
 
 def render_markdown(analysis: Analysis) -> str:
     """The analysis as a Markdown document."""
-    from .sections import build
+    from .postmortem import build
 
     text = environment(False).get_template("postmortem.md.j2").render(pm=build(analysis))
     return tidy(text)

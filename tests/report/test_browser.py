@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import conntrack_forensics as cf
-from conntrack_forensics.report.sections import INCIDENT_SECTIONS
+from conntrack_forensics.report.postmortem import INCIDENT_SECTIONS
 from tests.conftest import SAMPLES
 
 from .conftest import SCENARIOS, WRITTEN, analyze_case

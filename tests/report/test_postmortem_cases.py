@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from conntrack_forensics.report.sections import INCIDENT_SECTIONS, section_headings
+from conntrack_forensics.report.postmortem import INCIDENT_SECTIONS, section_headings
 
 from .conftest import CASES, analyze_case
 
