@@ -184,6 +184,7 @@ def analyze(
     host: str | None = None,
     gap: float = DEFAULT_GAP,
     *,
+    full: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Analysis:
     """Parse and correlate: the whole analysis in one call.
@@ -192,6 +193,8 @@ def analyze(
         paths: files, directories or ``-`` (one or a list).
         tz: zone for times that carry none; default from the evidence, else UTC.
         year: year of the newest yearless syslog line; default inferred.
+        full: keep every plain message as an event (see :func:`load`); the incidents are
+            the same either way.
         host: name for evidence without a host; with several hosts, report only this one.
         gap: longest quiet spell inside one incident, in seconds.
         progress: called with each input's size in bytes once read.
@@ -203,7 +206,7 @@ def analyze(
     """
     if gap <= 0:
         raise UsageError(f"--gap must be a positive number of seconds, not {gap}")
-    result: LoadResult = load(paths, tz=tz, year=year, host=host, progress=progress)
+    result: LoadResult = load(paths, tz=tz, year=year, host=host, full=full, progress=progress)
     result.settings.gap_seconds = int(gap) if float(gap).is_integer() else gap
     incidents = correlate(result.events, gap=gap, host=host if _several_hosts(result) else None)
     return Analysis(result.events, incidents, result.diagnostics, result.inputs, result.settings,

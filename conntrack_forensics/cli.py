@@ -199,7 +199,8 @@ def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str
     from .report.timeline_export import write_timeline
 
     with _progress(paths) as progress:
-        result = load(list(paths), tz=tz, year=year, host=host, progress=progress)
+        # a timeline for other tools holds every line, not background counts
+        result = load(list(paths), tz=tz, year=year, host=host, full=True, progress=progress)
     events = result.events
     if host is not None and events["host"].dropna().nunique() > 1:
         events = events.loc[events["host"] == host]

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import parsers as _parsers
 from .anchor import anchor_boot
+from .background import collapse_background
 from .diagnostics import Diagnostics
 from .inputs import Source, is_binary, iter_sources, read_head
 from .model import TimeQuality, to_frame
@@ -121,6 +122,7 @@ def load(
     year: int | None = None,
     host: str | None = None,
     *,
+    full: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> LoadResult:
     """Parse logs into an events DataFrame plus diagnostics, without correlating.
@@ -130,6 +132,9 @@ def load(
         tz: zone for times that carry none (IANA name or ``+08:00``); default from evidence.
         year: year of the newest yearless syslog line; default inferred.
         host: host name for evidence that names none.
+        full: keep every plain message as its own event; by default a run of plain messages
+            of one host within one minute becomes one ``background`` event whose ``count``
+            is the number of lines (the table stays small however long the logs are).
         progress: called with the size in bytes of each input once it has been read.
 
     Example:
@@ -144,7 +149,7 @@ def load(
     parsed: list[_Parsed] = []
     for index, source in enumerate(iter_sources(_as_list(paths), diag)):
         try:
-            parsed.append(_parse_source(source, index, diag, hints))
+            parsed.append(_parse_source(source, index, diag, hints, full))
         finally:
             source.close()
         if progress is not None:
@@ -155,7 +160,9 @@ def load(
     return LoadResult(events, diag.to_frame(), inputs, settings, diag)
 
 
-def _parse_source(source: Source, index: int, diag: Diagnostics, hints: Hints) -> _Parsed:
+def _parse_source(
+    source: Source, index: int, diag: Diagnostics, hints: Hints, full: bool = True
+) -> _Parsed:
     if source.link_target is not None:
         target = source.link_target
         if source.basename == "localtime" and "zoneinfo/" in target:
@@ -186,7 +193,8 @@ def _parse_source(source: Source, index: int, diag: Diagnostics, hints: Hints) -
     frames: list[pd.DataFrame] = []
     try:
         for batch in parser.parse(ctx):
-            frames.append(batch.to_frame())
+            frame = batch.to_frame()
+            frames.append(frame if full else collapse_background(frame))
     except GiveUp as exc:
         diag.error(source.name, f"{parser.NAME} parser {exc}; the rest of the file was not read")
     except Exception as exc:  # a parser bug must not end the run: record it, go on

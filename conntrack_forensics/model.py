@@ -29,6 +29,7 @@ class Kind(str, enum.Enum):
     LOGIN = "login"  # extension: someone logged in (sshd) or switched user (su): context
     SERVICE = "service"  # extension: a firewall or container-network service started
     CONNTRACK_WARNING = "conntrack_warning"  # extension: e.g. "expectation table full"
+    BACKGROUND = "background"  # extension: a run of plain messages of one host and minute
 
 
 class TimeQuality(str, enum.Enum):

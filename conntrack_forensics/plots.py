@@ -47,7 +47,10 @@ KIND_COLORS: dict[str, str] = {
     Kind.CONNTRACK_WARNING.value: "#e377c2",
     Kind.SNAPSHOT.value: "#8c564b",
     Kind.MESSAGE.value: "#7f7f7f",
+    Kind.BACKGROUND.value: "#c7c7c7",
 }
+#: Kinds the strip leaves out unless asked for: ordinary lines, alone or counted.
+_QUIET = frozenset({Kind.MESSAGE.value, Kind.BACKGROUND.value})
 #: Row order of the event strip, top to bottom: the story of an incident.
 STRIP_ORDER: tuple[str, ...] = tuple(KIND_COLORS)
 #: The most time bins a heatmap draws; past it, a coarser ``freq`` or ``start``/``end`` is needed.
@@ -252,10 +255,11 @@ def plot_event_strip(
 ) -> Axes:
     """One row per event kind, a tick per event at its time, coloured by :data:`KIND_COLORS`.
 
-    Without ``kinds``, every kind present except plain ``message`` is drawn, in the order of an
-    incident's story (boot, login, command, service, sysctl, module_load, drops, snapshot);
-    with ``kinds``, exactly those rows in that order, empty ones included. Events without a
-    time (an untimestamped history) have no place on the axis and are left out.
+    Without ``kinds``, every kind present except plain ``message`` and ``background`` is
+    drawn, in the order of an incident's story (boot, login, command, service, sysctl,
+    module_load, drops, snapshot); with ``kinds``, exactly those rows in that order, empty
+    ones included. Events without a time (an untimestamped history) have no place on the
+    axis and are left out.
 
     Args:
         events: an events DataFrame, an ``Analysis`` or a ``LoadResult``.
@@ -289,7 +293,7 @@ def plot_event_strip(
         ev = ev.loc[ev["time"] < hi]
     present = set(ev["kind"].astype(str).unique())
     rows = list(kinds) if kinds is not None else [
-        k for k in STRIP_ORDER if k in present and k != Kind.MESSAGE.value]
+        k for k in STRIP_ORDER if k in present and k not in _QUIET]
     ax = _axes(ax, (9, 1.2 + 0.35 * max(len(rows), 1)))
     kind_col = ev["kind"].astype(str)
     positions = [_num(ev.loc[kind_col == k, "time"]) for k in rows]

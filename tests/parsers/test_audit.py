@@ -322,7 +322,7 @@ def test_end_to_end_trigger(tmp_path: Path) -> None:
         "Apr 27 00:03:27 bogon kernel: nf_conntrack: table full, dropping packet.\n"
     )
     shutil.copy(SAMPLE, tmp_path / "audit.log")
-    analysis = cf.analyze([tmp_path], tz="+08:00", year=2017)
+    analysis = cf.analyze([tmp_path], tz="+08:00", year=2017, full=True)
     audit = analysis.events.loc[analysis.events["format"] == "audit"]
     assert len(audit) == 19 and (audit["host"] == "bogon").all()
     (incident,) = analysis.incidents

@@ -110,7 +110,7 @@ def test_binary_fields(tmp_path: Path) -> None:
     assert evidence.startswith("__CURSOR=") and f"MESSAGE={DROP}" in evidence
     # such a file is still text to the input layer, and is read end to end
     assert not is_binary(data)
-    events, diagnostics = cf.load(path)
+    events, diagnostics = cf.load(path, full=True)
     assert len(events) == 3 and set(events["format"].astype(str)) == {"journal_export"}
 
 

@@ -69,7 +69,7 @@ def _head(path: Path) -> bytes:
 
 
 def _load(path: Path) -> cf.LoadResult:
-    return cf.load(path)
+    return cf.load(path, full=True)
 
 
 # ------------------------------------------------------------------------------- detection
@@ -182,7 +182,7 @@ def test_standard_input_is_spooled(monkeypatch: pytest.MonkeyPatch) -> None:
         return tmp
 
     monkeypatch.setattr(jf.tempfile, "NamedTemporaryFile", spy)
-    result = cf.load("-")
+    result = cf.load("-", full=True)
     assert len(result.events) == 70 and result.diagnostics.empty
     assert set(result.events["source"].astype(str)) == {"<stdin>"}
     assert len(spools) == 1 and not os.path.exists(spools[0])  # deleted afterwards

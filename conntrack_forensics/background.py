@@ -1,0 +1,88 @@
+"""Plain messages kept as counts: a run of them on one host within one minute is one event.
+
+Most lines of a big log are background (cron, sshd, ntpd...). The correlator needs their
+existence (the evidence goes on after the drops stopped; a host was up), not each line. By
+default the loader replaces each run of two or more ``message`` rows of one host whose times
+fall in the same minute (other hosts' and other kinds' lines in between do not break a run)
+by one ``background`` row: the run's last line (its
+number, time fields and host), ``count`` the lines it stands for, and a message saying so.
+Every other kind of event is kept as it is. ``load(..., full=True)`` keeps every line instead.
+
+Times are compared before they are resolved: a yearless syslog line by its month, day and
+minute; an RFC 3339 time by its text up to the minute and its offset; an epoch by its minute;
+seconds since boot by their minute. A row with no time stays on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .model import Kind
+
+_ISO_MINUTE = r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)"
+_ISO_ZONE = r"((?:Z|z|[+-]\d\d:?\d\d)?)$"
+
+
+def _minute_keys(raw: pd.DataFrame) -> pd.Series:
+    """A text naming each row's host and minute (``None`` for a row with no time)."""
+    host = raw["host"].fillna("").astype(str)
+    key = pd.Series(pd.NA, index=raw.index, dtype="string")
+    yearless = raw["mon"] > 0
+    if yearless.any():
+        minute = (raw.loc[yearless, "sod"] // 60).astype("int64").astype(str)
+        key[yearless] = ("m" + raw.loc[yearless, "mon"].astype(str) + "-"
+                         + raw.loc[yearless, "day"].astype(str) + "-" + minute)
+    iso = raw["iso"].notna() & ~yearless
+    if iso.any():
+        text = raw.loc[iso, "iso"].astype(str)
+        key[iso] = ("i" + text.str.extract(_ISO_MINUTE, expand=False).fillna("")
+                    + text.str.extract(_ISO_ZONE, expand=False).fillna(""))
+    for column, tag in (("epoch", "e"), ("uptime", "u")):
+        mask = raw[column].notna() & key.isna()
+        if mask.any():
+            key[mask] = tag + (raw.loc[mask, column].astype("float64") // 60).astype(
+                "int64").astype(str)
+    return (host + "|" + key).where(key.notna())
+
+
+def collapse_background(raw: pd.DataFrame) -> pd.DataFrame:
+    """The raw frame with runs of plain messages (one host, one minute) as single rows."""
+    plain = (raw["kind"] == Kind.MESSAGE.value).to_numpy(dtype=bool)
+    if plain.sum() < 2:
+        return raw
+    keys = _minute_keys(raw)
+    plain &= keys.notna().to_numpy(dtype=bool)
+    rows = np.flatnonzero(plain)
+    if len(rows) < 2:
+        return raw
+    k = keys.to_numpy(dtype=object)[rows]
+    # each host's plain rows in file order (hosts interleave in a central log), then a run
+    # ends where the host's next plain row falls in another minute
+    hosts = pd.factorize(raw["host"].fillna("").to_numpy(dtype=object)[rows])[0]
+    order = np.argsort(hosts, kind="stable")
+    rows, k = rows[order], k[order]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = k[1:] != k[:-1]
+    run_id = np.concatenate([[0], np.cumsum(last[:-1])])
+    sizes = np.bincount(run_id)
+    if sizes.max() < 2:
+        return raw
+    counts = np.bincount(run_id, weights=raw["count"].to_numpy(dtype="float64")[rows])
+    merged = sizes >= 2  # a lone plain line keeps its own row and text
+    ends = rows[last][merged]
+    n = counts[merged].astype("int64")
+    out = raw.copy()
+    at = out.index[ends]
+    out.loc[at, "count"] = n
+    out.loc[at, "kind"] = Kind.BACKGROUND.value
+    out.loc[at, "message"] = [f"{c:,} plain lines" for c in n]
+    for column in ("program", "pid", "user", "evidence", "command", "module"):
+        out.loc[at, column] = pd.NA
+    drop = np.zeros(len(raw), dtype=bool)
+    drop[rows] = merged[run_id]
+    drop[ends] = False
+    return out.loc[~drop].reset_index(drop=True)
+
+
+__all__ = ["collapse_background"]
