@@ -176,8 +176,8 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     ),
 )
 
-#: Cheap literal test: a message containing none of these matches no rule.
-_PREFILTER = re.compile(
+#: Cheap literal test: a message (or a whole line) containing none of these matches no rule.
+PREFILTER = re.compile(
     r"conntrack|callbacks suppressed|\(C\)|\(c\)|NETLINK|IPVS|ip_set|Linux version|"
     r"rsyslogd|running in system|exiting on signal|Kernel logging|shutting down|runlevel|"
     r"Reached target|reboot:|COMMAND=|Accepted |session opened|Started "
@@ -212,7 +212,7 @@ def classify(message: str, program: str | None) -> Classified:
     >>> classify("__ratelimit: 310 callbacks suppressed", "kernel").count
     310
     """
-    if not _PREFILTER.search(message):
+    if not PREFILTER.search(message):
         return PLAIN
     text = UPTIME_PREFIX.sub("", message, count=1)
     prog = (program or "").lower()

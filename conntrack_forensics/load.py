@@ -189,7 +189,7 @@ def _parse_source(
     if parser is None:
         diag.info(source.name, "not a recognised log format; skipped")
         return _Parsed(source, index, None, None)
-    ctx = ParseContext(source, diag, hints)
+    ctx = ParseContext(source, diag, hints, background=not full)
     frames: list[pd.DataFrame] = []
     try:
         for batch in parser.parse(ctx):

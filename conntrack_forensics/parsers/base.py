@@ -69,6 +69,8 @@ class ParseContext:
     source: Source
     diag: Diagnostics
     hints: Hints
+    #: Plain messages may be emitted as per-host, per-minute ``background`` counts.
+    background: bool = False
     records: int = 0
     skipped: int = 0
     _run: int = 0

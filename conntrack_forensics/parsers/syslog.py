@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..classify import PLAIN, Classified, classify
+from ..classify import PLAIN, PREFILTER, Classified, classify
 from ..model import Kind
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
@@ -62,9 +62,13 @@ class SyslogParser(Parser):
         last: dict[tuple[str | None, str | None], tuple[str, Classified]] = {}
         reboot: tuple[int, str] | None = None  # a journal "-- Reboot --" awaiting its time
         batch = RawBatch()
+        runs = _Runs() if ctx.background else None
         for chunk in ctx.chunks():
             for i, line in enumerate(chunk.lines):
                 lineno = chunk.first + i
+                if runs is not None and runs.take(line, lineno, batch):
+                    ctx.ok()
+                    continue
                 if not line.strip():
                     continue
                 if line.startswith("-- "):
@@ -86,6 +90,11 @@ class SyslogParser(Parser):
                               evidence=reboot[1], iso=m.iso, mdsod=m.mdsod)
                     reboot = None
                 rep = _REPEAT.fullmatch(msg)
+                if rep is not None and runs is not None and rep.group("text") is None \
+                        and runs.repeat(host, int(rep.group("n")), lineno, m.mdsod, batch):
+                    continue
+                if runs is not None:
+                    runs.interrupt(host)
                 if rep is not None:
                     n = int(rep.group("n"))
                     text = rep.group("text")
@@ -103,6 +112,8 @@ class SyslogParser(Parser):
                     lineno, msg, host=host, program=program, pid=pid, cls=cls,
                     evidence=line, iso=m.iso, mdsod=m.mdsod,
                 )
+            if runs is not None:
+                runs.flush(batch)
             if len(batch):
                 yield batch
                 batch = RawBatch()
@@ -110,6 +121,104 @@ class SyslogParser(Parser):
             batch.add(reboot[0], reboot[1], kind=Kind.BOOT, evidence=reboot[1])
         if len(batch):
             yield batch
+
+
+_FAST_BSD = re.compile(
+    r"(?:<\d{1,3}>)?(?P<mon>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) (?P<h>\d\d):(?P<mi>\d\d):"
+    r"(?P<s>\d\d)(?:\.\d{1,9})? (?P<host>[^\s:]+) \S"
+)
+
+
+class _Runs:
+    """Plain RFC 3164 lines counted per host and minute instead of parsed one by one.
+
+    A line none of the classifier's words occur in (:data:`~..classify.PREFILTER`) is plain;
+    when its host and minute are all that is needed it is counted here. A host's run takes a
+    row where its first line stands (so the rows keep the file's order, which year inference
+    reads) and becomes one ``background`` row, timed and numbered by its last line, when the
+    host's minute changes (as the loader does for other formats, see
+    :mod:`conntrack_forensics.background`); a run of one line stays a ``message`` row with its
+    text. ``last message repeated N times`` right after a host's plain line adds N to the run.
+    """
+
+    def __init__(self) -> None:
+        self.open: dict[str, _Run] = {}
+        self.plain_last: set[str] = set()
+
+    def take(self, line: str, lineno: int, batch: RawBatch) -> bool:
+        """Count ``line`` if it is a plain syslog line; whether it was."""
+        if PREFILTER.search(line) or "repeated" in line:
+            return False
+        m = _FAST_BSD.match(line)
+        if m is None or m.group("mon") not in MONTHS:
+            return False
+        mon, day = MONTHS[m.group("mon")], int(m.group("day"))
+        hour, minute = int(m.group("h")), int(m.group("mi"))
+        if not 1 <= day <= 31 or hour > 23 or minute > 59:
+            return False
+        host = m.group("host")
+        key = (mon, day, hour * 60 + minute)
+        sod = key[2] * 60.0 + min(int(m.group("s")), 60)
+        run = self.open.get(host)
+        if run is not None and run.key != key:
+            run.close(batch)
+            run = None
+        if run is None:
+            self.open[host] = _Run(key, len(batch), line, lineno)
+            batch.add(lineno, line, host=host, kind=Kind.BACKGROUND, mdsod=(mon, day, sod))
+        else:
+            run.grow(batch, 1, lineno, sod)
+        self.plain_last.add(host)
+        return True
+
+    def repeat(self, host: str | None, n: int, lineno: int,
+               mdsod: tuple[int, int, float] | None, batch: RawBatch) -> bool:
+        """Add a repeat of the host's last line to its run, if that line was plain."""
+        run = self.open.get(host or "")
+        if run is None or host not in self.plain_last or mdsod is None \
+                or (mdsod[0], mdsod[1], int(mdsod[2] // 60)) != run.key:
+            return False
+        run.grow(batch, n, lineno, mdsod[2])
+        return True
+
+    def interrupt(self, host: str | None) -> None:
+        """The host's last line was not plain (a repeat line then refers to it)."""
+        self.plain_last.discard(host or "")
+
+    def flush(self, batch: RawBatch) -> None:
+        """Close every open run (the batch is about to be handed on)."""
+        for run in self.open.values():
+            run.close(batch)
+        self.open.clear()
+
+
+class _Run:
+    """One host's plain lines in one minute, and the batch row that stands for them."""
+
+    def __init__(self, key: tuple[int, int, int], row: int, first: str, lineno: int) -> None:
+        self.key, self.row, self.first, self.lineno = key, row, first, lineno
+        self.count = 1
+
+    def grow(self, batch: RawBatch, n: int, lineno: int, sod: float) -> None:
+        self.count += n
+        c = batch.cols
+        c["line"][self.row] = lineno
+        c["sod"][self.row] = sod
+
+    def close(self, batch: RawBatch) -> None:
+        c = batch.cols
+        i = self.row
+        m = _match(self.first) if self.count == 1 else None
+        if m is not None:  # a lone plain line keeps its own row and text
+            c["kind"][i] = Kind.MESSAGE.value
+            c["message"][i] = m.msg
+            c["program"][i] = m.program
+            c["pid"][i] = m.pid
+            c["evidence"][i] = None
+            return
+        c["count"][i] = self.count
+        c["message"][i] = f"{self.count:,} plain line{'s' if self.count != 1 else ''}"
+        c["evidence"][i] = None
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,37 @@ def test_logins_are_context_events() -> None:
     assert logins["evidence"].iloc[0].startswith("Apr 27 00:01:02 bogon sshd[24011]: Accepted ")
     failed = raw.loc[raw["message"].str.startswith("Failed password")]
     assert failed["kind"].tolist() == ["message"]  # a failed attempt is no login
+
+
+def test_plain_lines_are_counted_when_background_is_allowed(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from conntrack_forensics.diagnostics import Diagnostics
+    from conntrack_forensics.inputs import iter_sources
+    from conntrack_forensics.parsers import ParseContext, parsers
+    from conntrack_forensics.parsers.base import Hints
+
+    log = tmp_path / "messages"
+    log.write_text(
+        "Dec 31 23:59:58 gw ntpd[2]: clock_sync\n"
+        "Dec 31 23:59:59 gw ntpd[2]: clock_sync\n"
+        "Dec 31 23:59:59 gw kernel: nf_conntrack: table full, dropping packet.\n"
+        "Dec 31 23:59:59 gw kernel: last message repeated 3 times\n"
+        "Jan  1 00:00:00 gw ntpd[2]: clock_sync\n"
+        "Jan  1 00:00:01 gw ntpd[2]: clock_sync\n"
+        "Jan  1 00:00:01 gw ntpd[2]: last message repeated 2 times\n"
+        "Jan  1 00:01:00 web ntpd[2]: lonely\n")
+    diag = Diagnostics()
+    (source,) = list(iter_sources([log], diag))
+    ctx = ParseContext(source, diag, Hints(), background=True)
+    raw = pd.concat([b.to_frame() for b in parsers()["syslog"].parse(ctx)], ignore_index=True)
+    assert ctx.records == 8 and ctx.skipped == 0
+    rows = [(r.kind, int(r.count), r.message, int(r.line), r.mon, r.sod)
+            for r in raw.itertuples()]
+    assert rows == [
+        ("background", 2, "2 plain lines", 2, 12, 86399.0),
+        ("conntrack_drop", 1, "nf_conntrack: table full, dropping packet.", 3, 12, 86399.0),
+        ("conntrack_drop", 3, "last message repeated 3 times", 4, 12, 86399.0),
+        ("background", 4, "4 plain lines", 7, 1, 1.0),   # the repeat of a plain line counts
+        ("message", 1, "lonely", 8, 1, 60.0),            # a run of one keeps its text
+    ]
