@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
@@ -18,3 +21,16 @@ def run_parser(name: str, path: Path) -> tuple[pd.DataFrame, ParseContext]:
     frames = [b.to_frame() for b in parsers()[name].parse(ctx)]
     raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return raw, ctx
+
+
+def tool(name: str) -> ModuleType:
+    """A generator script from tools/ (they write the samples), imported once."""
+    from tests.conftest import ROOT
+
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

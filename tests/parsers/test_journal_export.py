@@ -13,7 +13,7 @@ from conntrack_forensics.inputs import is_binary
 from conntrack_forensics.parsers import Head, pick
 from conntrack_forensics.parsers.journal_json import MAX_REALTIME_US
 from tests.conftest import DATA
-from tests.parsers.helpers import run_parser
+from tests.parsers.helpers import run_parser, tool
 from tests.parsers.test_journal_json import parse_plain
 
 EXPORT = DATA / "journal_export" / "k8s-node-7.export"
@@ -25,19 +25,10 @@ DROP = "nf_conntrack: nf_conntrack: table full, dropping packet"
 Fields = list[tuple[str, "str | bytes"]]
 
 
-def export_bytes(entries: list[Fields]) -> bytes:
-    """Serialise entries in the export format; bytes values (and text with a line feed) are
-    written as binary fields, like journalctl does."""
-    out = bytearray()
-    for fields in entries:
-        for name, value in fields:
-            if isinstance(value, str) and "\n" not in value:
-                out += f"{name}={value}\n".encode()
-            else:
-                data = value.encode() if isinstance(value, str) else value
-                out += name.encode() + b"\n" + struct.pack("<Q", len(data)) + data + b"\n"
-        out += b"\n"
-    return bytes(out)
+#: Entries in the export format (bytes, and text with a line feed, as binary fields, as
+#: journalctl writes them): the serialiser of tools/make_journal_files.py, which wrote the
+#: binary journal samples from such text.
+export_bytes = tool("make_journal_files").export_text
 
 
 def _entry(us: int, message: str | bytes, boot: str = "b1", host: str = "node-1",

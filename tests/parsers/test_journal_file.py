@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import io
 import os
 import shutil
@@ -11,7 +10,6 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -24,24 +22,11 @@ from conntrack_forensics.inputs import iter_sources
 from conntrack_forensics.parsers import Head, ParseContext, parsers, pick, pick_binary
 from conntrack_forensics.parsers import journal_file as jf
 from conntrack_forensics.parsers.base import Hints
-from tests.conftest import DATA, ROOT
-from tests.parsers.helpers import run_parser
+from tests.conftest import DATA
+from tests.parsers.helpers import run_parser, tool
 from tests.parsers.test_journal_export import export_bytes
 
-
-def _tool() -> ModuleType:
-    """tools/make_journal_files.py, which wrote the samples (and rebuilds their export text)."""
-    name = "make_journal_files"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-TOOL = _tool()
+TOOL = tool("make_journal_files")
 SAMPLES = DATA / "journal_file"
 WEB = SAMPLES / "web-03.journal.gz"
 TRUNCATED = SAMPLES / "web-03-truncated.journal.gz"
