@@ -31,7 +31,7 @@ def build(
     t0 = min(x for x in (start, trigger.time if trigger else None, first_load) if x is not None)
     t1 = recovery.time if recovery is not None and recovery.time is not None else end
     window = ev.loc[(ev["time"] >= t0 - LEAD) & (ev["time"] <= max(t1, end) + TAIL)]
-    story = window.loc[window["kind"] != Kind.MESSAGE.value]
+    story = window.loc[~window["kind"].isin([Kind.MESSAGE.value, Kind.BACKGROUND.value])]
     drops = story.loc[story["kind"] == Kind.CONNTRACK_DROP.value]
     supp = story.loc[story["kind"] == Kind.RATELIMIT_SUPPRESSED.value]
     keep = story.loc[~story["kind"].isin([Kind.CONNTRACK_DROP.value,
