@@ -124,9 +124,12 @@ class SyslogParser(Parser):
 
 
 _FAST_BSD = re.compile(
-    r"(?:<\d{1,3}>)?(?P<mon>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) (?P<h>\d\d):(?P<mi>\d\d):"
-    r"(?P<s>\d\d)(?:\.\d{1,9})? (?P<host>[^\s:]+) \S"
+    r"(?:<\d{1,3}>)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}"
+    r"(0?[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(?:\.\d{1,9})? "
+    r"([^\s:]+) \S"
 )
+#: A line with any of the classifier's words, or a repeat, is read in full.
+_LOUD = re.compile(PREFILTER.pattern + "|repeated")
 
 
 class _Runs:
@@ -147,27 +150,23 @@ class _Runs:
 
     def take(self, line: str, lineno: int, batch: RawBatch) -> bool:
         """Count ``line`` if it is a plain syslog line; whether it was."""
-        if PREFILTER.search(line) or "repeated" in line:
+        if _LOUD.search(line):
             return False
         m = _FAST_BSD.match(line)
-        if m is None or m.group("mon") not in MONTHS:
+        if m is None:
             return False
-        mon, day = MONTHS[m.group("mon")], int(m.group("day"))
-        hour, minute = int(m.group("h")), int(m.group("mi"))
-        if not 1 <= day <= 31 or hour > 23 or minute > 59:
-            return False
-        host = m.group("host")
-        key = (mon, day, hour * 60 + minute)
-        sod = key[2] * 60.0 + min(int(m.group("s")), 60)
+        mon, day, hour, minute, second, host = m.groups()
+        key = (mon, day, hour, minute)
         run = self.open.get(host)
         if run is not None and run.key != key:
             run.close(batch)
             run = None
         if run is None:
-            self.open[host] = _Run(key, len(batch), line, lineno)
-            batch.add(lineno, line, host=host, kind=Kind.BACKGROUND, mdsod=(mon, day, sod))
-        else:
-            run.grow(batch, 1, lineno, sod)
+            run = _Run(key, len(batch), line)
+            self.open[host] = run
+            batch.add(lineno, line, host=host, kind=Kind.BACKGROUND,
+                      mdsod=(run.minute[0], run.minute[1], run.minute[2] * 60.0))
+        run.grow(batch, 1, lineno, second)
         self.plain_last.add(host)
         return True
 
@@ -176,7 +175,7 @@ class _Runs:
         """Add a repeat of the host's last line to its run, if that line was plain."""
         run = self.open.get(host or "")
         if run is None or host not in self.plain_last or mdsod is None \
-                or (mdsod[0], mdsod[1], int(mdsod[2] // 60)) != run.key:
+                or (mdsod[0], mdsod[1], int(mdsod[2] // 60)) != run.minute:
             return False
         run.grow(batch, n, lineno, mdsod[2])
         return True
@@ -195,19 +194,29 @@ class _Runs:
 class _Run:
     """One host's plain lines in one minute, and the batch row that stands for them."""
 
-    def __init__(self, key: tuple[int, int, int], row: int, first: str, lineno: int) -> None:
-        self.key, self.row, self.first, self.lineno = key, row, first, lineno
-        self.count = 1
+    def __init__(self, key: tuple[str, str, str, str], row: int, first: str) -> None:
+        self.key, self.row, self.first = key, row, first
+        mon, day, hour, minute = key
+        self.minute = (MONTHS[mon], int(day), int(hour) * 60 + int(minute))
+        self.count = 0
+        self.last: str | float = "0"
 
-    def grow(self, batch: RawBatch, n: int, lineno: int, sod: float) -> None:
+    def grow(self, batch: RawBatch, n: int, lineno: int, second: str | float) -> None:
+        """Add ``n`` lines, the last on line ``lineno`` at ``second``.
+
+        ``second`` is the second of the minute as the line wrote it, or of the day (a repeat).
+        """
         self.count += n
-        c = batch.cols
-        c["line"][self.row] = lineno
-        c["sod"][self.row] = sod
+        batch.cols["line"][self.row] = lineno
+        self.last = second
 
     def close(self, batch: RawBatch) -> None:
+        """Finish the row: a count of lines, or a lone line with its text."""
         c = batch.cols
         i = self.row
+        last = self.last
+        c["sod"][i] = self.minute[2] * 60.0 + min(int(last), 60) if isinstance(last, str) \
+            else last
         m = _match(self.first) if self.count == 1 else None
         if m is not None:  # a lone plain line keeps its own row and text
             c["kind"][i] = Kind.MESSAGE.value
