@@ -21,6 +21,7 @@ import pandas as pd
 from . import parsers as _parsers
 from .anchor import anchor_boot
 from .background import collapse_background
+from .captures import resolve_captures
 from .diagnostics import Diagnostics
 from .inputs import Source, is_binary, iter_sources, read_head
 from .model import TimeQuality, to_frame
@@ -28,13 +29,12 @@ from .parsers.base import GiveUp, Head, Hints, ParseContext
 from .skew import ClockSkew, align_clocks
 from .timeutil import (
     YearChoice,
+    localize,
     parse_tz,
-    rollover_offsets,
     tz_name,
     validate_year,
-    year_from_evidence,
-    year_not_after,
 )
+from .years import resolve_years
 
 PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
@@ -231,30 +231,13 @@ def _resolve(
         assert p.raw is not None
         p.times, p.zoned = _known_times(p.raw, p.tz)
         p.dated = p.times.dropna()
-    groups: dict[str, list[_Parsed]] = {}
-    for p in rows:
-        assert p.raw is not None
-        if (p.raw["mon"] > 0).any():
-            groups.setdefault(p.source.group, []).append(p)
-    choices: list[YearChoice] = []
-    for members in groups.values():
-        members.sort(key=lambda m: (m.source.rank, m.source.name))  # oldest file first
-        parts = [_yearless(p) for p in members]
-        stream = pd.concat(parts, ignore_index=True)
-        offsets = rollover_offsets(stream["mon"].to_numpy())
-        choice = _choose_year(members, stream, offsets, rows, cli_year)
-        choices.append(choice)
-        names = ", ".join(m.source.name for m in members)
-        if choice.source != "cli":
-            diag.info(members[-1].source.name, f"year {choice.year} for the yearless lines of "
-                      f"{names}: {choice.detail}")
-        _apply_year(members, parts, offsets, choice, diag)
+    choices = resolve_years(rows, cli_year, diag)
     if cli_year is not None:
         settings.year, settings.year_source = cli_year, "cli"
     elif choices:
         settings.year, settings.year_source = Counter(
             (c.year, c.source) for c in choices).most_common(1)[0][0]
-    _resolve_captures(rows, diag)
+    resolve_captures(rows, diag)
     settings.clock_skew = align_clocks(rows, diag)
     for p in rows:
         assert p.raw is not None
@@ -354,125 +337,8 @@ def _known_times(raw: pd.DataFrame, tz: dt.tzinfo) -> tuple[pd.Series, np.ndarra
             zoned[np.flatnonzero(iso_mask)[has_zone]] = True
         if (~has_zone).any():
             naive = pd.to_datetime(text[~has_zone], format="ISO8601", errors="coerce")
-            times[idx[~has_zone]] = _localize(naive, tz)
+            times[idx[~has_zone]] = localize(naive, tz)
     return times, zoned
-
-
-def _localize(naive: pd.Series, tz: dt.tzinfo) -> pd.Series:
-    """Local wall-clock times to UTC; DST gaps shift forward, repeated hours are inferred."""
-    try:
-        local = naive.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
-    except (ValueError, TypeError):
-        local = naive.dt.tz_localize(
-            tz, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
-    return local.dt.tz_convert("UTC")
-
-
-def _yearless(p: _Parsed) -> pd.DataFrame:
-    assert p.raw is not None
-    return p.raw.loc[p.raw["mon"] > 0, ["mon", "day", "sod"]]
-
-
-def _choose_year(
-    members: list[_Parsed],
-    stream: pd.DataFrame,
-    offsets: np.ndarray,
-    rows: list[_Parsed],
-    cli_year: int | None,
-) -> YearChoice:
-    """The year of a rotated set's newest yearless line (``stream``: its lines in order)."""
-    mon = stream["mon"].to_numpy()
-    day = stream["day"].to_numpy()
-    last_off = int(offsets[-1])
-    if cli_year is not None:
-        return YearChoice(cli_year, "cli", "given with --year")
-    member_ids = {p.index for p in members}
-    hosts = {p.host for p in members if p.host}
-    others = [p for p in rows if p.index not in member_ids]
-    same = [p for p in others if p.host in hosts]
-    for pool in (same, others):
-        dated = [(p, p.dated) for p in pool if p.dated is not None and len(p.dated)]
-        if dated:
-            evidence = pd.concat([t for _, t in dated], ignore_index=True)
-            base = year_from_evidence(mon, day, offsets, evidence)
-            if base is not None:
-                names = ", ".join(sorted({p.source.name for p, _ in dated})[:3])
-                return YearChoice(base + last_off, "evidence",
-                                  f"inferred from dated evidence in {names}")
-    newest = members[-1]
-    last = stream.iloc[-1]
-    if newest.source.mtime is not None:
-        limit = newest.source.mtime.astimezone(newest.tz).replace(tzinfo=None)
-        year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), limit)
-        return YearChoice(year, "mtime", f"inferred from the modification time of "
-                          f"{newest.source.name} ({limit:%Y-%m-%d %H:%M})")
-    now = dt.datetime.now(newest.tz).replace(tzinfo=None)
-    year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), now)
-    return YearChoice(year, "default", "no dated evidence or modification time: the latest "
-                      "year that is not in the future")
-
-
-def _apply_year(
-    members: list[_Parsed],
-    parts: list[pd.DataFrame],
-    offsets: np.ndarray,
-    choice: YearChoice,
-    diag: Diagnostics,
-) -> None:
-    """Give each member's yearless lines their times, years stepping at rollovers."""
-    base = choice.year - int(offsets[-1])
-    pos = 0
-    for p, part in zip(members, parts, strict=True):
-        assert p.raw is not None and p.times is not None
-        off = offsets[pos:pos + len(part)]
-        pos += len(part)
-        p.year = choice
-        naive = pd.to_datetime(
-            pd.DataFrame({"year": base + off, "month": part["mon"].to_numpy(),
-                          "day": part["day"].to_numpy()}),
-            errors="coerce",
-        ) + pd.to_timedelta(part["sod"].to_numpy(), unit="s")
-        bad = int(naive.isna().sum())
-        if bad:
-            first = int(p.raw.loc[part.index[naive.isna().to_numpy()][0], "line"])
-            diag.warning(p.source.name, "date does not exist in the inferred year (Feb 29?)",
-                         first, bad)
-        naive.index = part.index
-        p.times.loc[part.index] = _localize(naive, p.tz)
-
-
-def _resolve_captures(rows: list[_Parsed], diag: Diagnostics) -> None:
-    """Give snapshots that carry no time the time their host's clock was read (``date``).
-
-    A clock reading applies to its own scope (one host's tree or one sosreport): two reports
-    of one host taken on different days must not lend each other their times.
-    """
-    clocks: dict[str, tuple[pd.Timestamp, bool, str]] = {}
-    for p in rows:
-        assert p.raw is not None and p.times is not None and p.zoned is not None
-        is_clock = (p.raw["capture"] == "clock").fillna(False).to_numpy(dtype=bool)
-        for i in np.flatnonzero(is_clock & p.times.notna().to_numpy()):
-            when, zoned = p.times.iloc[i], bool(p.zoned[i])
-            held = clocks.get(p.source.scope)
-            if held is None or (zoned and not held[1]):
-                clocks[p.source.scope] = (when, zoned, p.source.name)
-    for p in rows:
-        assert p.raw is not None and p.times is not None and p.zoned is not None
-        at = ((p.raw["capture"] == "at").fillna(False) & p.times.isna()).to_numpy(dtype=bool)
-        if not at.any():
-            continue
-        clock = clocks.get(p.source.scope)
-        if clock is None:
-            if p.source.mtime is not None:
-                p.raw.loc[at, "not_after"] = pd.Timestamp(p.source.mtime)
-            diag.info(p.source.name, "snapshot without a capture time: no `date` output beside "
-                      "it, so it is placed at no time (bounded by the file's modification time)")
-            continue
-        when, zoned, where = clock
-        p.times.loc[p.raw.index[at]] = when
-        p.zoned[at] = zoned
-        diag.info(p.source.name, f"snapshot taken at {when.isoformat()}, the time read in "
-                  f"{where}")
 
 
 def _final_frame(p: _Parsed) -> pd.DataFrame:

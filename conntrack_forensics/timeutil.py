@@ -169,3 +169,13 @@ def year_not_after(last_mon: int, last_day: int, last_sod: float, limit: dt.date
     if last > lim:
         year -= 1
     return year
+
+
+def localize(naive: pd.Series, tz: dt.tzinfo) -> pd.Series:
+    """Local wall-clock times to UTC; DST gaps shift forward, repeated hours are inferred."""
+    try:
+        local = naive.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
+    except (ValueError, TypeError):
+        local = naive.dt.tz_localize(
+            tz, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
+    return local.dt.tz_convert("UTC")

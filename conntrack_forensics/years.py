@@ -1,0 +1,129 @@
+"""The year of yearless syslog lines (CONTRACT section 1), per rotated set.
+
+A rotated set (``messages-20170416``, ..., ``messages``) is one stream, oldest file first: its
+months only move forward, so a step back (December, then January) is a new year. The year of
+the newest line comes from ``--year``, else from dated evidence of the same host (then of any
+host), else from the newest file's modification time, else the latest year that is not in the
+future; each choice is said in the diagnostics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .diagnostics import Diagnostics
+from .timeutil import (
+    YearChoice,
+    localize,
+    rollover_offsets,
+    year_from_evidence,
+    year_not_after,
+)
+
+if TYPE_CHECKING:
+    from .load import _Parsed
+
+
+def resolve_years(
+    rows: Sequence[_Parsed], cli_year: int | None, diag: Diagnostics
+) -> list[YearChoice]:
+    """Give every yearless line its time, set by set; the choices made."""
+    groups: dict[str, list[_Parsed]] = {}
+    for p in rows:
+        assert p.raw is not None
+        if (p.raw["mon"] > 0).any():
+            groups.setdefault(p.source.group, []).append(p)
+    choices: list[YearChoice] = []
+    for members in groups.values():
+        members.sort(key=lambda m: (m.source.rank, m.source.name))  # oldest file first
+        parts = [_yearless(p) for p in members]
+        stream = pd.concat(parts, ignore_index=True)
+        offsets = rollover_offsets(stream["mon"].to_numpy())
+        choice = _choose_year(members, stream, offsets, rows, cli_year)
+        choices.append(choice)
+        names = ", ".join(m.source.name for m in members)
+        if choice.source != "cli":
+            diag.info(members[-1].source.name, f"year {choice.year} for the yearless lines of "
+                      f"{names}: {choice.detail}")
+        _apply_year(members, parts, offsets, choice, diag)
+    return choices
+
+
+def _yearless(p: _Parsed) -> pd.DataFrame:
+    assert p.raw is not None
+    return p.raw.loc[p.raw["mon"] > 0, ["mon", "day", "sod"]]
+
+
+def _choose_year(
+    members: list[_Parsed],
+    stream: pd.DataFrame,
+    offsets: np.ndarray,
+    rows: Sequence[_Parsed],
+    cli_year: int | None,
+) -> YearChoice:
+    """The year of a rotated set's newest yearless line (``stream``: its lines in order)."""
+    mon = stream["mon"].to_numpy()
+    day = stream["day"].to_numpy()
+    last_off = int(offsets[-1])
+    if cli_year is not None:
+        return YearChoice(cli_year, "cli", "given with --year")
+    member_ids = {p.index for p in members}
+    hosts = {p.host for p in members if p.host}
+    others = [p for p in rows if p.index not in member_ids]
+    same = [p for p in others if p.host in hosts]
+    for pool in (same, others):
+        dated = [(p, p.dated) for p in pool if p.dated is not None and len(p.dated)]
+        if dated:
+            evidence = pd.concat([t for _, t in dated], ignore_index=True)
+            base = year_from_evidence(mon, day, offsets, evidence)
+            if base is not None:
+                names = ", ".join(sorted({p.source.name for p, _ in dated})[:3])
+                return YearChoice(base + last_off, "evidence",
+                                  f"inferred from dated evidence in {names}")
+    newest = members[-1]
+    last = stream.iloc[-1]
+    if newest.source.mtime is not None:
+        limit = newest.source.mtime.astimezone(newest.tz).replace(tzinfo=None)
+        year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), limit)
+        return YearChoice(year, "mtime", f"inferred from the modification time of "
+                          f"{newest.source.name} ({limit:%Y-%m-%d %H:%M})")
+    now = dt.datetime.now(newest.tz).replace(tzinfo=None)
+    year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), now)
+    return YearChoice(year, "default", "no dated evidence or modification time: the latest "
+                      "year that is not in the future")
+
+
+def _apply_year(
+    members: list[_Parsed],
+    parts: list[pd.DataFrame],
+    offsets: np.ndarray,
+    choice: YearChoice,
+    diag: Diagnostics,
+) -> None:
+    """Give each member's yearless lines their times, years stepping at rollovers."""
+    base = choice.year - int(offsets[-1])
+    pos = 0
+    for p, part in zip(members, parts, strict=True):
+        assert p.raw is not None and p.times is not None
+        off = offsets[pos:pos + len(part)]
+        pos += len(part)
+        p.year = choice
+        naive = pd.to_datetime(
+            pd.DataFrame({"year": base + off, "month": part["mon"].to_numpy(),
+                          "day": part["day"].to_numpy()}),
+            errors="coerce",
+        ) + pd.to_timedelta(part["sod"].to_numpy(), unit="s")
+        bad = int(naive.isna().sum())
+        if bad:
+            first = int(p.raw.loc[part.index[naive.isna().to_numpy()][0], "line"])
+            diag.warning(p.source.name, "date does not exist in the inferred year (Feb 29?)",
+                         first, bad)
+        naive.index = part.index
+        p.times.loc[part.index] = localize(naive, p.tz)
+
+
