@@ -27,6 +27,7 @@ import pandas as pd
 from ..classify import UPTIME_PREFIX
 from ..model import Kind
 from ..timefmt import rfc3339
+from .incidents import per_second
 from .model import Incident, ref
 
 
@@ -107,13 +108,11 @@ def conntrack_warnings(events: pd.DataFrame) -> list[ConntrackWarning]:
         return []
     rows = rows.assign(
         _text=rows["message"].str.replace(UPTIME_PREFIX, "", regex=True),
-        _sec=rows["time"].dt.floor("s"),
         _host=rows["host"].fillna(""),
     )
     out: list[ConntrackWarning] = []
     for (host, text), grp in rows.groupby(["_host", "_text"], sort=True, dropna=False):
-        per_source = grp.groupby(["_sec", "source"], dropna=False)["count"].sum()
-        count = int(per_source.groupby(level=0, dropna=False).max().sum())
+        count = int(per_second(grp).sum())
         times = grp["time"].dropna()
         firsts = grp.drop_duplicates(subset=["source"])
         out.append(ConntrackWarning(

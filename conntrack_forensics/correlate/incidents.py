@@ -125,12 +125,15 @@ def bursts(view: HostView, gap: float) -> Iterator[pd.DataFrame]:
 
 
 def per_second(rows: pd.DataFrame) -> pd.Series:
-    """Counts per second, deduplicated across sources (max of any one source, not the sum)."""
+    """Counts per second, deduplicated across sources (max of any one source, not the sum).
+
+    Rows without a time count together, under ``NaT``.
+    """
     if rows.empty:
         return pd.Series(dtype="int64")
     sec = rows["time"].dt.floor("s")
-    by_source = rows.groupby([sec, rows["source"]], sort=True)["count"].sum()
-    return by_source.groupby(level=0).max().astype("int64")
+    by_source = rows.groupby([sec, rows["source"]], sort=True, dropna=False)["count"].sum()
+    return by_source.groupby(level=0, dropna=False).max().astype("int64")
 
 
 @dataclass
