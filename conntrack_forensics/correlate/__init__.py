@@ -19,7 +19,16 @@ from ..model import Kind
 from . import outcome, remedies, timeline, triggers
 from .explain import explanation
 from .incidents import HostView, bursts, count, host_views, table_fill, table_size
-from .model import Candidate, Incident, ModuleLoad, Recommendation, Recovery, TimelineEntry, ref
+from .model import (
+    Candidate,
+    Incident,
+    ModuleLoad,
+    Recommendation,
+    Recovery,
+    TimelineEntry,
+    evidence_text,
+    ref,
+)
 
 DEFAULT_GAP = 300
 
@@ -57,8 +66,7 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
                    & ((ev["time"] >= boot) if boot is not None else True)]
     module_loads = [
         ModuleLoad(r.time, r.module if isinstance(r.module, str) else None,
-                   ref(r.source, r.line),
-                   str(r.evidence) if isinstance(r.evidence, str) else str(r.message))
+                   ref(r.source, r.line), evidence_text(r))
         for r in cast(Any, _one_per_load(loads)).itertuples(index=False)
     ]
     candidates = triggers.rank(view, start)

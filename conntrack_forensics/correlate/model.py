@@ -19,6 +19,12 @@ def ref(source: str, line: Any) -> str:
     return f"{source}:{int(line)}" if line is not None and not pd.isna(line) else source
 
 
+def evidence_text(row: Any) -> str:
+    """An event's original line, else its message (``row``: a Series or an itertuples row)."""
+    evidence = row.evidence
+    return evidence if isinstance(evidence, str) else str(row.message)
+
+
 @dataclass
 class ModuleLoad:
     """A kernel module load seen in the evidence."""

@@ -19,7 +19,7 @@ from ..model import Kind
 from ..timefmt import rfc3339
 from .incidents import HostView
 from .knowledge import SIZE_VALUE, match_recovery
-from .model import Candidate, Recovery, ref
+from .model import Candidate, Recovery, evidence_text, ref
 
 #: A conntrack load this long before the first drop or less can be the autoload.
 AUTOLOAD_WINDOW = pd.Timedelta(hours=1)
@@ -106,15 +106,15 @@ def recovery(
         row, kind = action
         later = ev.loc[ev["time"] > row["time"]]
         if len(later) and (reboot is None or row["time"] <= reboot["time"]):
-            return Recovery(row["time"], kind, ref(row["source"], row["line"]), _text(row))
+            return Recovery(row["time"], kind, ref(row["source"], row["line"]), evidence_text(row))
     if reboot is not None:
         return Recovery(reboot["time"], "reboot", ref(reboot["source"], reboot["line"]),
-                        _text(reboot))
+                        evidence_text(reboot))
     if len(after) and after["time"].max() - end > pd.Timedelta(seconds=gap):
         drops = ev.loc[(ev["kind"] == Kind.CONNTRACK_DROP.value) & (ev["time"] <= end)]
         last = drops.iloc[-1]
         return Recovery(last["time"], "drops_stopped", ref(last["source"], last["line"]),
-                        _text(last))
+                        evidence_text(last))
     return None
 
 
@@ -149,8 +149,3 @@ def _raises(command: str, conntrack_max: int | None) -> bool:
     """Whether a size-setting command sets more than ``conntrack_max`` (unknown: yes)."""
     values = [int(v) for v in SIZE_VALUE.findall(command)]
     return conntrack_max is None or not values or max(values) > conntrack_max
-
-
-def _text(row: pd.Series) -> str:
-    ev = row.get("evidence")
-    return str(ev) if isinstance(ev, str) else str(row["message"])
