@@ -13,6 +13,7 @@ import functools
 import re
 import shlex
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -84,8 +85,7 @@ def match_recovery(command: str) -> RecoveryRule | None:
     >>> match_recovery("sudo sysctl -w net.netfilter.nf_conntrack_max=262144").kind
     'conntrack_max_raised'
     """
-    for part in re.split(r"\s*(?:;|&&|\|\||\|)\s*", command):
-        norm = " " + normalize_command(part)
+    for norm in _parts(command):
         for rule in recovery_rules():
             if rule.pattern.search(norm):
                 return rule
@@ -141,18 +141,26 @@ def normalize_command(command: str) -> str:
 _OPTIONS_WITH_VALUE = frozenset({"-u", "-g", "-U", "-C", "-h", "-p", "-n", "-r", "-t"})
 
 
+def _parts(command: str) -> Iterator[str]:
+    """Each command of a command line (``a; b && c | d``), normalised.
+
+    A space leads each, as the rules' patterns start at a word boundary.
+    """
+    for part in re.split(r"\s*(?:;|&&|\|\||\|)\s*", command):
+        norm = normalize_command(part)
+        if norm:
+            yield " " + norm
+
+
 def match_command(command: str) -> list[CommandRule]:
     """The rules a command matches, best first (harmless look-alikes only when nothing else).
 
     A command line with several commands (``a; b && c | d``) is matched part by part.
     """
     hits: list[CommandRule] = []
-    for part in re.split(r"\s*(?:;|&&|\|\||\|)\s*", command):
-        norm = normalize_command(part)
-        if not norm:
-            continue
+    for norm in _parts(command):
         for rule in command_rules():
-            if rule.pattern.search(" " + norm) and rule not in hits:
+            if rule.pattern.search(norm) and rule not in hits:
                 hits.append(rule)
     real = [r for r in hits if not r.harmless]
     chosen = real or hits
