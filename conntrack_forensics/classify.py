@@ -21,6 +21,9 @@ class MessageRule:
 
     Attributes:
         id: stable name, used in reasons and tests.
+        words: literal texts one of which every matching message contains; the prefilter
+            (:data:`PREFILTER`) is made of them, so a line none of them occur in is plain
+            without trying a single pattern.
         kind: the event kind a match gives.
         pattern: searched in the message text (after any ``[uptime]`` prefix).
         kernel_only: match only messages from the kernel (program ``kernel`` or unknown).
@@ -31,6 +34,7 @@ class MessageRule:
     """
 
     id: str
+    words: tuple[str, ...]
     kind: Kind
     pattern: re.Pattern[str]
     kernel_only: bool = True
@@ -57,7 +61,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     # The drop line: 2.6.18 (ip_conntrack), 2.6.x-4.x (nf_conntrack) and the doubled prefix of
     # newer kernels, optionally per network namespace. "expectation table full" is NOT a drop.
     MessageRule(
-        "conntrack_table_full",
+        "conntrack_table_full", ("conntrack",),
         Kind.CONNTRACK_DROP,
         _r(r"\b(?:nf|ip)_conntrack: (?:(?:nf|ip)_conntrack: )?table full"
            r"(?: in netns \d+)?, dropping packet"),
@@ -65,61 +69,68 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     # printk ratelimit summaries: "nf_conntrack: 12 callbacks suppressed", "net_ratelimit: ..",
     # "__ratelimit: ..", and the bare "kernel: 12 callbacks suppressed".
     MessageRule(
-        "callbacks_suppressed",
+        "callbacks_suppressed", ("callbacks suppressed",),
         Kind.RATELIMIT_SUPPRESSED,
         _r(r"^(?:(?:nf_conntrack|ip_conntrack|net_ratelimit|__ratelimit): )?"
            r"(?P<count>\d+) callbacks suppressed"),
     ),
     # Loading nf_conntrack on 2.6/3.x kernels prints its version and table size.
     MessageRule(
-        "conntrack_banner",
+        "conntrack_banner", ("conntrack",),
         Kind.MODULE_LOAD,
         _r(r"\b(?P<module>nf_conntrack|ip_conntrack) version [\d.]+ "
            r"\((?P<buckets>\d+) buckets, (?P<max>\d+) max\)"),
     ),
     MessageRule(
-        "xtables_banner",
+        "xtables_banner", ("_tables: (C)",),
         Kind.MODULE_LOAD,
         _r(r"^(?P<module>ip_tables|ip6_tables|arp_tables): \(C\) \d{4}"),
     ),
-    MessageRule("nf_tables_banner", Kind.MODULE_LOAD, _r(r"^nf_tables: \(c\) \d{4}"),
+    MessageRule("nf_tables_banner", ("nf_tables: (c)",),
+                Kind.MODULE_LOAD, _r(r"^nf_tables: \(c\) \d{4}"),
                 module="nf_tables"),
-    MessageRule("nfnetlink_banner", Kind.MODULE_LOAD,
+    MessageRule("nfnetlink_banner", ("NETLINK",), Kind.MODULE_LOAD,
                 _r(r"^Netfilter messages via NETLINK v"), module="nfnetlink"),
-    MessageRule("ctnetlink_banner", Kind.MODULE_LOAD,
+    MessageRule("ctnetlink_banner", ("ctnetlink",), Kind.MODULE_LOAD,
                 _r(r"^ctnetlink v[\d.]+: registering with nfnetlink"),
                 module="nf_conntrack_netlink"),
-    MessageRule("ipvs_banner", Kind.MODULE_LOAD, _r(r"^IPVS: ipvs loaded"), module="ip_vs"),
-    MessageRule("ip_set_banner", Kind.MODULE_LOAD, _r(r"^ip_set: protocol \d+"),
+    MessageRule("ipvs_banner", ("IPVS",),
+                Kind.MODULE_LOAD, _r(r"^IPVS: ipvs loaded"), module="ip_vs"),
+    MessageRule("ip_set_banner", ("ip_set",), Kind.MODULE_LOAD, _r(r"^ip_set: protocol \d+"),
                 module="ip_set"),
     # Boot: the kernel banner, and syslog daemons starting.
-    MessageRule("kernel_banner", Kind.BOOT, _r(r"^Linux version \d+\.\d+")),
+    MessageRule("kernel_banner", ("Linux version",), Kind.BOOT, _r(r"^Linux version \d+\.\d+")),
     MessageRule(
-        "rsyslogd_start",
+        "rsyslogd_start", ("rsyslogd",),
         Kind.BOOT,
         _r(r"^\[origin software=\"rsyslogd\"[^\]]*\] start$"),
         kernel_only=False,
         programs=frozenset({"rsyslogd"}),
     ),
-    MessageRule("systemd_boot", Kind.BOOT, _r(r"^systemd \d+ running in system mode"),
+    MessageRule("systemd_boot", ("running in system",),
+                Kind.BOOT, _r(r"^systemd \d+ running in system mode"),
                 kernel_only=False, programs=frozenset({"systemd"})),
     # Shutdown.
-    MessageRule("syslogd_exit", Kind.SHUTDOWN, _r(r"exiting on signal 15\.?$"),
+    MessageRule("syslogd_exit", ("exiting on signal",),
+                Kind.SHUTDOWN, _r(r"exiting on signal 15\.?$"),
                 kernel_only=False,
                 programs=frozenset({"rsyslogd", "syslogd", "syslog-ng"})),
-    MessageRule("klog_stopped", Kind.SHUTDOWN, _r(r"^Kernel logging \(proc\) stopped\.")),
-    MessageRule("shutdown_cmd", Kind.SHUTDOWN, _r(r"shutting down for system (?:halt|reboot)"),
+    MessageRule("klog_stopped", ("Kernel logging",),
+                Kind.SHUTDOWN, _r(r"^Kernel logging \(proc\) stopped\.")),
+    MessageRule("shutdown_cmd", ("shutting down",),
+                Kind.SHUTDOWN, _r(r"shutting down for system (?:halt|reboot)"),
                 kernel_only=False, programs=frozenset({"shutdown"})),
-    MessageRule("runlevel_0_6", Kind.SHUTDOWN, _r(r"^Switching to runlevel: [06]\b"),
+    MessageRule("runlevel_0_6", ("runlevel",), Kind.SHUTDOWN, _r(r"^Switching to runlevel: [06]\b"),
                 kernel_only=False, programs=frozenset({"init"})),
-    MessageRule("systemd_shutdown", Kind.SHUTDOWN,
+    MessageRule("systemd_shutdown", ("Reached target",), Kind.SHUTDOWN,
                 _r(r"^Reached target (?:System )?(?:Shutdown|Reboot|Power-Off|Halt)\b"),
                 kernel_only=False, programs=frozenset({"systemd"})),
-    MessageRule("kernel_restart", Kind.SHUTDOWN, _r(r"^reboot: (?:Restarting system|Power down)")),
+    MessageRule("kernel_restart", ("reboot:",),
+                Kind.SHUTDOWN, _r(r"^reboot: (?:Restarting system|Power down)")),
     # The table size set from user space (kube-proxy logs it; so does sysctl -w when logged).
     # sudo's log line in secure / auth.log / the journal: who ran what as whom.
     MessageRule(
-        "sudo_command",
+        "sudo_command", ("COMMAND=",),
         Kind.COMMAND,
         _r(r"^\s*(?P<user>[^\s:]+) : .*?\bCOMMAND=(?P<command>.+?)\s*$"),
         kernel_only=False,
@@ -127,14 +138,15 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     ),
     # Conntrack trouble that is not a table-full drop: reported, never an incident.
     MessageRule(
-        "expectation_table_full",
+        "expectation_table_full", ("conntrack",),
         Kind.CONNTRACK_WARNING,
         _r(r"\b(?:nf|ip)_conntrack: (?:(?:nf|ip)_conntrack: )?expectation table full"),
     ),
     # Services whose start installs rules that need conntrack (systemd's unit descriptions,
     # dockerd's own line); the start stands for a command the knowledge base knows.
     MessageRule(
-        "firewall_service_start",
+        "firewall_service_start", ("firewall", "nftables", "Docker Application",
+                                    "kube-proxy"),
         Kind.SERVICE,
         _r(r"^Started (?:(?P<unit>firewalld) - dynamic firewall daemon|IPv4 firewall with "
            r"(?P<unit4>iptables)|IPv6 firewall with (?P<unit6>ip6tables)|(?P<unitn>nftables)"
@@ -146,7 +158,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     ),
     # Who was on the host: sshd logins and su sessions, context for the commands that follow.
     MessageRule(
-        "sshd_login",
+        "sshd_login", ("Accepted ",),
         Kind.LOGIN,
         _r(r"^Accepted (?:password|publickey|keyboard-interactive/pam|gssapi-with-mic|"
            r"hostbased) for (?P<user>\S+) from \S+"),
@@ -154,21 +166,21 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
         programs=frozenset({"sshd", "sshd-session"}),
     ),
     MessageRule(
-        "su_session",
+        "su_session", ("pam_unix(su",),
         Kind.LOGIN,
         _r(r"^pam_unix\(su(?:-l)?:session\): session opened for user (?P<user>[^\s(]+)"),
         kernel_only=False,
         programs=frozenset({"su"}),
     ),
     MessageRule(
-        "kube_proxy_sysctl",
+        "kube_proxy_sysctl", ("conntrack",),
         Kind.SYSCTL,
         _r(r"[Ss]et sysctl\"? (?:entry=\"|')net/netfilter/nf_conntrack_max[\"'] "
            r"(?:value=|to )(?P<max>\d+)"),
         kernel_only=False,
     ),
     MessageRule(
-        "sysctl_assignment",
+        "sysctl_assignment", ("conntrack",),
         Kind.SYSCTL,
         _r(r"\b(?:net\.netfilter\.nf_conntrack_max|net\.nf_conntrack_max|"
            r"net\.ipv4\.netfilter\.ip_conntrack_max)\s*=\s*(?P<max>\d+)"),
@@ -176,12 +188,10 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     ),
 )
 
-#: Cheap literal test: a message (or a whole line) containing none of these matches no rule.
-PREFILTER = re.compile(
-    r"conntrack|callbacks suppressed|\(C\)|\(c\)|NETLINK|IPVS|ip_set|Linux version|"
-    r"rsyslogd|running in system|exiting on signal|Kernel logging|shutting down|runlevel|"
-    r"Reached target|reboot:|COMMAND=|Accepted |session opened|Started "
-)
+#: Cheap literal test: a message (or a whole line) containing none of the rules' words matches
+#: no rule.
+PREFILTER_WORDS: tuple[str, ...] = tuple(dict.fromkeys(w for r in MESSAGE_RULES for w in r.words))
+PREFILTER = re.compile("|".join(re.escape(w) for w in PREFILTER_WORDS))
 #: The ``[ 1234.567890] `` uptime prefix kernel lines may carry.
 UPTIME_PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 KERNEL_PROGRAMS = frozenset({"kernel", "", "vmunix"})
