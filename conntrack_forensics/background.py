@@ -6,7 +6,9 @@ default the loader replaces each run of two or more ``message`` rows of one host
 fall in the same minute (other hosts' and other kinds' lines in between do not break a run)
 by one ``background`` row: the run's last line (its
 number, time fields and host), ``count`` the lines it stands for, and a message saying so.
-Every other kind of event is kept as it is. ``load(..., full=True)`` keeps every line instead.
+A ``background`` row a parser already made (the syslog parser counts plain lines itself) joins
+the run of its host and minute like the lines it stands for. Every other kind of event is kept
+as it is. ``load(..., full=True)`` keeps every line instead.
 
 Times are compared before they are resolved: a yearless syslog line by its month, day and
 minute; an RFC 3339 time by its text up to the minute and its offset; an epoch by its minute;
@@ -46,9 +48,29 @@ def _minute_keys(raw: pd.DataFrame) -> pd.Series:
     return (host + "|" + key).where(key.notna())
 
 
+def host_runs(hosts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of one host's rows with one key (a minute), other hosts' rows in between ignored.
+
+    Returns the rows in run order (each host's rows in file order, hosts one after another),
+    each such row's run number, and whether it is its run's last row.
+
+    >>> order, run, last = host_runs(np.array([0, 1, 0, 0]), np.array([5, 5, 5, 6]))
+    >>> order.tolist(), run.tolist(), last.tolist()
+    ([0, 2, 3, 1], [0, 0, 1, 2], [False, True, True, True])
+    """
+    order = np.argsort(hosts, kind="stable")
+    h, k = hosts[order], keys[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (k[1:] != k[:-1]) | (h[1:] != h[:-1])
+    run_id = np.zeros(len(order), dtype=np.int64)
+    run_id[1:] = np.cumsum(last[:-1])
+    return order, run_id, last
+
+
 def collapse_background(raw: pd.DataFrame) -> pd.DataFrame:
     """The raw frame with runs of plain messages (one host, one minute) as single rows."""
-    plain = (raw["kind"] == Kind.MESSAGE.value).to_numpy(dtype=bool)
+    plain = raw["kind"].isin([Kind.MESSAGE.value, Kind.BACKGROUND.value]).to_numpy(
+        dtype=bool, copy=True)
     if plain.sum() < 2:
         return raw
     keys = _minute_keys(raw)
@@ -60,11 +82,8 @@ def collapse_background(raw: pd.DataFrame) -> pd.DataFrame:
     # each host's plain rows in file order (hosts interleave in a central log), then a run
     # ends where the host's next plain row falls in another minute
     hosts = pd.factorize(raw["host"].fillna("").to_numpy(dtype=object)[rows])[0]
-    order = np.argsort(hosts, kind="stable")
-    rows, k = rows[order], k[order]
-    last = np.ones(len(rows), dtype=bool)
-    last[:-1] = k[1:] != k[:-1]
-    run_id = np.concatenate([[0], np.cumsum(last[:-1])])
+    order, run_id, last = host_runs(hosts, pd.factorize(k)[0])
+    rows = rows[order]
     sizes = np.bincount(run_id)
     if sizes.max() < 2:
         return raw
@@ -85,4 +104,4 @@ def collapse_background(raw: pd.DataFrame) -> pd.DataFrame:
     return out.loc[~drop].reset_index(drop=True)
 
 
-__all__ = ["collapse_background"]
+__all__ = ["collapse_background", "host_runs"]

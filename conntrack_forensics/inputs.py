@@ -34,7 +34,6 @@ from .errors import InputNotFoundError
 
 STDIN_NAME = "<stdin>"
 HEAD_BYTES = 64 * 1024
-CHUNK_BYTES = 4 * 1024 * 1024
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
@@ -46,7 +45,7 @@ _OPENERS: dict[str, Callable[[Any], Any]] = {
     "bzip2": lambda f: bz2.open(f, "rb"),
     "xz": lambda f: lzma.open(f, "rb"),
 }
-_DECOMPRESS_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
+DECOMPRESS_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
 #: Bytes that never occur in text logs (NUL is handled apart: crashed loggers leave NUL runs).
 _BINARY_BYTES = bytes(range(1, 9)) + bytes(range(14, 27)) + bytes(range(28, 32))
 _BINARY_TABLE = bytes.maketrans(_BINARY_BYTES, b"\x01" * len(_BINARY_BYTES))
@@ -216,7 +215,7 @@ def _expand(source: Source, diag: Diagnostics, depth: int = 0) -> Iterator[Sourc
             head = raw.read(8)
         with source.open() as fh:
             inner = fh.read(512)
-    except _DECOMPRESS_ERRORS:
+    except DECOMPRESS_ERRORS:
         yield source  # not an archive we can open; the reader will say what is wrong
         return
     kind = archive_kind(head, inner)
@@ -236,7 +235,7 @@ def _expand(source: Source, diag: Diagnostics, depth: int = 0) -> Iterator[Sourc
 def _stdin_source(diag: Diagnostics) -> Source:
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     size = 0
-    while chunk := sys.stdin.buffer.read(CHUNK_BYTES):
+    while chunk := sys.stdin.buffer.read(4 << 20):
         spool.write(chunk)
         size += len(chunk)
     spool.seek(0)
@@ -341,7 +340,7 @@ def read_head(source: Source, diag: Diagnostics, size: int = HEAD_BYTES) -> byte
     try:
         with source.open() as fh:
             return fh.read(size)
-    except _DECOMPRESS_ERRORS as exc:
+    except DECOMPRESS_ERRORS as exc:
         if source.compression:
             # a truncated or corrupt file may still give a usable head; read what comes
             head = _salvage_head(source, size)
@@ -362,105 +361,6 @@ def _salvage_head(source: Source, size: int) -> bytes:
                 if not piece:
                     break
                 out += piece
-    except _DECOMPRESS_ERRORS:
+    except DECOMPRESS_ERRORS:
         pass
     return bytes(out)
-
-
-@dataclass
-class LineChunk:
-    """Decoded lines of a source; ``first`` is the 1-based number of ``lines[0]``."""
-
-    first: int
-    lines: list[str]
-
-
-def iter_line_chunks(
-    source: Source,
-    diag: Diagnostics,
-    chunk_bytes: int = CHUNK_BYTES,
-) -> Iterator[LineChunk]:
-    """Stream a source as chunks of decoded lines (line endings removed).
-
-    NUL bytes are dropped and invalid UTF-8 replaced, each counted in the diagnostics; a
-    truncated or corrupt compressed stream ends the source with an error row, keeping every
-    line decompressed before the damage.
-    """
-    lineno = 1
-    stats = _DecodeStats()
-    raw: list[bytes] = []
-    size = 0
-    tail = b""
-    try:
-        with source.open() as fh:
-            read = getattr(fh, "read1", fh.read)
-            while True:
-                try:
-                    block = read(_BLOCK_BYTES)
-                except _DECOMPRESS_ERRORS as exc:
-                    diag.error(
-                        source.name,
-                        f"{source.compression or 'file'} data truncated or corrupt after line "
-                        f"{lineno + len(raw) - 1}: {exc}; the lines before it were read",
-                    )
-                    block = b""
-                if block:
-                    parts = (tail + block).split(b"\n")
-                    tail = parts.pop()
-                    raw.extend(parts)
-                    size += len(block)
-                elif tail:
-                    raw.append(tail)
-                    tail = b""
-                if raw and (size >= chunk_bytes or not block):
-                    lines = _decode(raw, lineno, stats)
-                    yield LineChunk(lineno, lines)
-                    lineno += len(lines)
-                    raw, size = [], 0
-                if not block:
-                    break
-    except OSError as exc:
-        diag.error(source.name, f"cannot read file: {exc.strerror or exc}")
-    if stats.nul_lines:
-        diag.warning(source.name, "NUL bytes removed from line", stats.first_nul,
-                     stats.nul_lines)
-    if stats.bad_utf8:
-        diag.warning(source.name, "invalid UTF-8 replaced with U+FFFD in line",
-                     stats.first_bad, stats.bad_utf8)
-
-
-_BLOCK_BYTES = 256 * 1024
-
-
-@dataclass
-class _DecodeStats:
-    nul_lines: int = 0
-    first_nul: int | None = None
-    bad_utf8: int = 0
-    first_bad: int | None = None
-
-
-def _decode(raw: list[bytes], lineno: int, stats: _DecodeStats) -> list[str]:
-    """Decode lines (split on newlines), repairing NUL bytes and invalid UTF-8."""
-    blob = b"\n".join(raw)
-    if b"\x00" in blob:
-        for i, r in enumerate(raw):
-            if b"\x00" in r:
-                stats.nul_lines += 1
-                stats.first_nul = stats.first_nul or lineno + i
-                raw[i] = r.replace(b"\x00", b"")
-        blob = b"\n".join(raw)
-    try:
-        lines = blob.decode("utf-8").split("\n")
-    except UnicodeDecodeError:
-        lines = []
-        for i, r in enumerate(raw):
-            try:
-                lines.append(r.decode("utf-8"))
-            except UnicodeDecodeError:
-                stats.bad_utf8 += 1
-                stats.first_bad = stats.first_bad or lineno + i
-                lines.append(r.decode("utf-8", "replace"))
-    if blob.find(b"\r") >= 0:
-        lines = [ln.removesuffix("\r") for ln in lines]
-    return lines

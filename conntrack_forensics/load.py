@@ -25,7 +25,7 @@ from .captures import resolve_captures
 from .diagnostics import Diagnostics
 from .inputs import Source, is_binary, iter_sources, read_head
 from .model import TimeQuality, to_frame
-from .parsers.base import GiveUp, Head, Hints, ParseContext
+from .parsers.base import GiveUp, Head, Hints, ParseContext, as_frame
 from .skew import ClockSkew, align_clocks
 from .timeutil import (
     YearChoice,
@@ -193,7 +193,7 @@ def _parse_source(
     frames: list[pd.DataFrame] = []
     try:
         for batch in parser.parse(ctx):
-            frame = batch.to_frame()
+            frame = as_frame(batch)
             frames.append(frame if full else collapse_background(frame))
     except GiveUp as exc:
         diag.error(source.name, f"{parser.NAME} parser {exc}; the rest of the file was not read")

@@ -18,13 +18,16 @@ import abc
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from ..blocks import LineChunk, iter_line_chunks
 from ..classify import PLAIN, Classified
 from ..diagnostics import Diagnostics
-from ..inputs import LineChunk, Source, iter_line_chunks
+from ..inputs import Source
 from ..model import Kind
 
 MAX_CONSECUTIVE_FAILURES = 1000
@@ -79,9 +82,9 @@ class ParseContext:
         """The source's decoded lines, in chunks."""
         return iter_line_chunks(self.source, self.diag)
 
-    def ok(self) -> None:
-        """Count one record read into an event."""
-        self.records += 1
+    def ok(self, n: int = 1) -> None:
+        """Count ``n`` records read into events."""
+        self.records += n
         self._run = 0
 
     def skip(self, line: int, reason: str) -> None:
@@ -202,43 +205,70 @@ class RawBatch:
         c["boot_id"].append(boot_id)
         c["priority"].append(priority)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The batch as a raw frame (times unresolved)."""
+    def to_frame(self, order: bool = False) -> pd.DataFrame:
+        """The batch as a raw frame (times unresolved); ``order`` adds ``_order`` (the line)."""
         c = self.cols
-        return pd.DataFrame(
-            {
-                "line": pd.array(c["line"], dtype="Int64"),
-                "host": pd.array(c["host"], dtype="string"),
-                "program": pd.array(c["program"], dtype="string"),
-                "pid": pd.array(c["pid"], dtype="Int64"),
-                "user": pd.array(c["user"], dtype="string"),
-                "message": pd.array(c["message"], dtype="string"),
-                "kind": pd.array(c["kind"], dtype="string"),
-                "count": pd.array(c["count"], dtype="Int64"),
-                "module": pd.array(c["module"], dtype="string"),
-                "conntrack_max": pd.array(c["conntrack_max"], dtype="Int64"),
-                "conntrack_buckets": pd.array(c["conntrack_buckets"], dtype="Int64"),
-                "evidence": pd.array(c["evidence"], dtype="string"),
-                "command": pd.array(c["command"], dtype="string"),
-                "epoch": pd.array(c["epoch"], dtype="Float64"),
-                "iso": pd.array(c["iso"], dtype="string"),
-                "mon": pd.array(c["mon"], dtype="int64"),
-                "day": pd.array(c["day"], dtype="int64"),
-                "sod": pd.array(c["sod"], dtype="float64"),
-                "uptime": pd.array(c["uptime"], dtype="Float64"),
-                "not_before": _utc(c["not_before"]),
-                "not_after": _utc(c["not_after"]),
-                "conntrack_count": pd.array(c["conntrack_count"], dtype="Int64"),
-                "conntrack_loaded": pd.array(c["conntrack_loaded"], dtype="boolean"),
-                "capture": pd.array(c["capture"], dtype="string"),
-                "boot_age": pd.array(c["boot_age"], dtype="Float64"),
-                "boot_id": pd.array(c["boot_id"], dtype="string"),
-                "priority": pd.array(c["priority"], dtype="Int64"),
-            }
-        )
+        return raw_frame(len(self), c, order=c["line"] if order else None)
 
 
-def _utc(values: list[Any]) -> pd.Series:
+def as_frame(batch: RawBatch | pd.DataFrame) -> pd.DataFrame:
+    """What a parser yielded, as a raw frame."""
+    return batch if isinstance(batch, pd.DataFrame) else batch.to_frame()
+
+
+#: The raw frame's columns and their types (``datetime`` columns are UTC).
+RAW_DTYPES: dict[str, str] = {
+    "line": "Int64", "host": "string", "program": "string", "pid": "Int64", "user": "string",
+    "message": "string", "kind": "string", "count": "Int64", "module": "string",
+    "conntrack_max": "Int64", "conntrack_buckets": "Int64", "evidence": "string",
+    "command": "string", "epoch": "Float64", "iso": "string", "mon": "int64", "day": "int64",
+    "sod": "float64", "uptime": "Float64", "not_before": "datetime", "not_after": "datetime",
+    "conntrack_count": "Int64", "conntrack_loaded": "boolean", "capture": "string",
+    "boot_age": "Float64", "boot_id": "string", "priority": "Int64",
+}
+
+
+def raw_frame(n: int, columns: dict[str, Any], order: Any = None) -> pd.DataFrame:
+    """A raw frame of ``n`` rows from the columns given (lists or arrays); the rest empty.
+
+    ``order``, when given, becomes an ``_order`` column: where each row stands in the file.
+
+    >>> raw_frame(2, {"line": [1, 2], "message": ["a", "b"]})[["line", "message", "mon"]]
+       line message  mon
+    0     1       a    0
+    1     2       b    0
+    """
+    out: dict[str, Any] = {}
+    for name, dtype in RAW_DTYPES.items():
+        values = columns.get(name)
+        if dtype == "datetime":
+            out[name] = (_utc(values) if values is not None else
+                         pd.Series(np.full(n, np.datetime64("NaT", "ns"))).dt.tz_localize("UTC"))
+        elif values is None:
+            out[name] = _missing(n, dtype)
+        else:
+            out[name] = pd.array(values, dtype=cast(Any, dtype))
+    if order is not None:
+        out["_order"] = np.asarray(order, dtype=np.int64)
+    return pd.DataFrame(out)
+
+
+
+def _missing(n: int, dtype: str) -> Any:
+    """A column of ``n`` missing values (zeros for the plain numpy types)."""
+    if dtype in ("int64", "float64"):
+        return np.zeros(n, dtype=dtype)
+    if dtype == "string":
+        return pd.array(pa.nulls(n, pa.large_string()), dtype="string")
+    mask = np.ones(n, dtype=bool)
+    if dtype == "Int64":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), mask)
+    if dtype == "Float64":
+        return pd.arrays.FloatingArray(np.zeros(n, dtype=np.float64), mask)
+    return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), mask)
+
+
+def _utc(values: Any) -> pd.Series:
     """Optional datetimes as a nanosecond UTC column (whatever resolution they came in)."""
     return pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(
         "datetime64[ns, UTC]")
@@ -264,5 +294,5 @@ class Parser(abc.ABC):
         """How sure this parser is that ``head`` is its format, in [0, 1]."""
 
     @abc.abstractmethod
-    def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
-        """Read the source, yielding batches of events."""
+    def parse(self, ctx: ParseContext) -> Iterator[RawBatch | pd.DataFrame]:
+        """Read the source, yielding batches of events (or raw frames, see :func:`raw_frame`)."""

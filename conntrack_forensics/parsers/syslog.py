@@ -8,17 +8,28 @@ Three line layouts, detected per line:
 * RFC 5424: ``<6>1 2024-03-14T09:12:03Z host app 123 ID [sd] msg``.
 
 ``last message repeated N times`` (sysklogd, rsyslog) and ``message repeated N times: [msg]``
-become an event of the repeated message's kind with ``count`` N.
+become an event of the repeated message's kind with ``count`` N: the host's last message from
+the same program, else the host's last message (a repeat of a plain line stays plain).
+
+Plain RFC 3164 lines (most of a big log) are split in bulk by :mod:`._rfc3164` and counted or
+kept by :mod:`._bulk`; every other line is read here, one by one.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..classify import PLAIN, PREFILTER, Classified, classify
+import numpy as np
+import pandas as pd
+
+from ..blocks import Block, BlockReader
+from ..classify import PLAIN, Classified, classify
 from ..model import Kind
+from ._bulk import Pending, message_rows, run_rows
+from ._rfc3164 import Scan, scan_blocks
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
 
@@ -57,177 +68,160 @@ class SyslogParser(Parser):
         good = sum(1 for ln in head.lines if _match(ln) is not None)
         return good / len(head.lines)
 
-    def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
-        """Stream the file's lines as events."""
-        last: dict[tuple[str | None, str | None], tuple[str, Classified]] = {}
-        reboot: tuple[int, str] | None = None  # a journal "-- Reboot --" awaiting its time
-        batch = RawBatch()
-        runs = _Runs() if ctx.background else None
-        for chunk in ctx.chunks():
-            for i, line in enumerate(chunk.lines):
-                lineno = chunk.first + i
-                if runs is not None and runs.take(line, lineno, batch):
-                    ctx.ok()
-                    continue
-                if not line.strip():
-                    continue
-                if line.startswith("-- "):
-                    if _JOURNAL_BOOT.fullmatch(line):
-                        ctx.ok()
-                        reboot = (lineno, line)
-                        continue
-                    if _JOURNAL_NOTE.fullmatch(line):
-                        continue  # journalctl's own notes are not records
-                m = _match(line)
-                if m is None:
-                    ctx.skip(lineno, "line is not in a syslog format")
-                    continue
-                ctx.ok()
-                host, program, pid, msg = m.host, m.program, m.pid, m.msg
-                if reboot is not None:
-                    # journalctl prints the separator before the new boot's first line
-                    batch.add(reboot[0], reboot[1], host=host, kind=Kind.BOOT,
-                              evidence=reboot[1], iso=m.iso, mdsod=m.mdsod)
-                    reboot = None
-                rep = _REPEAT.fullmatch(msg)
-                if rep is not None and runs is not None and rep.group("text") is None \
-                        and runs.repeat(host, int(rep.group("n")), lineno, m.mdsod, batch):
-                    continue
-                if runs is not None:
-                    runs.interrupt(host)
-                if rep is not None:
-                    n = int(rep.group("n"))
-                    text = rep.group("text")
-                    if text is not None:
-                        cls = classify(text, program)
-                    else:
-                        prev = last.get((host, program)) or last.get((host, None))
-                        cls = prev[1] if prev else PLAIN
-                    cls = Classified(cls.kind, cls.rule, n, cls.module)
-                else:
-                    cls = classify(msg, program)
-                    last[(host, program)] = (msg, cls)
-                    last[(host, None)] = (msg, cls)
-                batch.add(
-                    lineno, msg, host=host, program=program, pid=pid, cls=cls,
-                    evidence=line, iso=m.iso, mdsod=m.mdsod,
-                )
-            if runs is not None:
-                runs.flush(batch)
-            if len(batch):
-                yield batch
-                batch = RawBatch()
-        if reboot is not None:
-            batch.add(reboot[0], reboot[1], kind=Kind.BOOT, evidence=reboot[1])
-        if len(batch):
-            yield batch
+    def parse(self, ctx: ParseContext) -> Iterator[RawBatch | pd.DataFrame]:
+        """Stream the file: plain RFC 3164 lines in bulk, every other line one by one."""
+        reader = BlockReader(ctx.source, ctx.diag)
+        lines = _Lines(ctx)
+        pending = Pending()
+        first = 1
+        for block, scan in scan_blocks(reader, fields=not ctx.background):
+            if ctx.background:
+                runs = run_rows(scan, first)
+                bulk = scan.fast & ~runs.alone
+                pending.runs.append(runs)
+            else:
+                bulk = scan.fast
+                pending.frames.append(message_rows(block, scan, first))
+            lines.read_block(block, scan, first, bulk, reader, pending.batch)
+            first += len(scan)
+            if len(pending) > _FLUSH_ROWS:
+                yield pending.frame()
+        lines.finish(pending.batch)
+        reader.finish(first - 1)
+        if len(pending):
+            yield pending.frame()
 
 
-_FAST_BSD = re.compile(
-    r"(?:<\d{1,3}>)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}"
-    r"(0?[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(?:\.\d{1,9})? "
-    r"([^\s:]+) \S"
-)
-#: A line with any of the classifier's words, or a repeat, is read in full.
-_LOUD = re.compile(PREFILTER.pattern + "|repeated")
+#: Rows held before they are handed on as one frame.
+_FLUSH_ROWS = 50_000
 
 
-class _Runs:
-    """Plain RFC 3164 lines counted per host and minute instead of parsed one by one.
+class _Lines:
+    """The line-by-line reading of the lines not taken in bulk, with what it remembers."""
 
-    A line none of the classifier's words occur in (:data:`~..classify.PREFILTER`) is plain;
-    when its host and minute are all that is needed it is counted here. A host's run takes a
-    row where its first line stands (so the rows keep the file's order, which year inference
-    reads) and becomes one ``background`` row, timed and numbered by its last line, when the
-    host's minute changes (as the loader does for other formats, see
-    :mod:`conntrack_forensics.background`); a run of one line stays a ``message`` row with its
-    text. ``last message repeated N times`` right after a host's plain line adds N to the run.
-    """
+    def __init__(self, ctx: ParseContext) -> None:
+        self.ctx = ctx
+        self.reboot: tuple[int, str] | None = None  # a journal "-- Reboot --" awaiting its time
+        # the last message read here of a host and program (and of a host: program None),
+        # and its line number
+        self.last: dict[tuple[str | None, str | None], Classified] = {}
+        self.last_read: dict[tuple[str | None, str | None], int] = {}
+        self.taken: deque[_Taken] = deque(maxlen=2)  # this block's bulk lines and the last's
 
-    def __init__(self) -> None:
-        self.open: dict[str, _Run] = {}
-        self.plain_last: set[str] = set()
+    def read_block(self, block: Block, scan: Scan, first: int, bulk: np.ndarray,
+                   reader: BlockReader, batch: RawBatch) -> None:
+        """Read the lines of ``block`` not taken in ``bulk``, in order, into ``batch``."""
+        ctx = self.ctx
+        self.taken.append(_Taken(block, scan, bulk, first))
+        slow = np.flatnonzero(~bulk)
+        taken = np.cumsum(bulk)  # lines taken in bulk up to each line
+        raws = [block.buf[a:e].tobytes()
+                for a, e in zip(scan.starts[slow], scan.ends[slow], strict=True)]
+        texts = reader.decode(raws, (first + slow).tolist())
+        counted = 0
+        for i, text in zip(slow.tolist(), texts, strict=True):
+            if taken[i] > counted:  # the plain lines in between were records too
+                ctx.ok(int(taken[i]) - counted)
+                counted = int(taken[i])
+            self.line(first + i, text, batch)
+        if len(taken) and taken[-1] > counted:
+            ctx.ok(int(taken[-1]) - counted)
 
-    def take(self, line: str, lineno: int, batch: RawBatch) -> bool:
-        """Count ``line`` if it is a plain syslog line; whether it was."""
-        if _LOUD.search(line):
-            return False
-        m = _FAST_BSD.match(line)
-        if m is None:
-            return False
-        mon, day, hour, minute, second, host = m.groups()
-        key = (mon, day, hour, minute)
-        run = self.open.get(host)
-        if run is not None and run.key != key:
-            run.close(batch)
-            run = None
-        if run is None:
-            run = _Run(key, len(batch), line)
-            self.open[host] = run
-            batch.add(lineno, line, host=host, kind=Kind.BACKGROUND,
-                      mdsod=(run.minute[0], run.minute[1], run.minute[2] * 60.0))
-        run.grow(batch, 1, lineno, second)
-        self.plain_last.add(host)
-        return True
+    def repeated(self, host: str | None, program: str | None, lineno: int) -> Classified:
+        """What a ``last message repeated`` on line ``lineno`` repeats.
 
-    def repeat(self, host: str | None, n: int, lineno: int,
-               mdsod: tuple[int, int, float] | None, batch: RawBatch) -> bool:
-        """Add a repeat of the host's last line to its run, if that line was plain."""
-        run = self.open.get(host or "")
-        if run is None or host not in self.plain_last or mdsod is None \
-                or (mdsod[0], mdsod[1], int(mdsod[2] // 60)) != run.minute:
-            return False
-        run.grow(batch, n, lineno, mdsod[2])
-        return True
-
-    def interrupt(self, host: str | None) -> None:
-        """The host's last line was not plain (a repeat line then refers to it)."""
-        self.plain_last.discard(host or "")
-
-    def flush(self, batch: RawBatch) -> None:
-        """Close every open run (the batch is about to be handed on)."""
-        for run in self.open.values():
-            run.close(batch)
-        self.open.clear()
-
-
-class _Run:
-    """One host's plain lines in one minute, and the batch row that stands for them."""
-
-    def __init__(self, key: tuple[str, str, str, str], row: int, first: str) -> None:
-        self.key, self.row, self.first = key, row, first
-        mon, day, hour, minute = key
-        self.minute = (MONTHS[mon], int(day), int(hour) * 60 + int(minute))
-        self.count = 0
-        self.last: str | float = "0"
-
-    def grow(self, batch: RawBatch, n: int, lineno: int, second: str | float) -> None:
-        """Add ``n`` lines, the last on line ``lineno`` at ``second``.
-
-        ``second`` is the second of the minute as the line wrote it, or of the day (a repeat).
+        The host's last message from the same program, else the host's last message; plain
+        if that line was taken in bulk.
         """
-        self.count += n
-        batch.cols["line"][self.row] = lineno
-        self.last = second
+        for key in ((host, program), (host, None)):
+            read_at = self.last_read.get(key, 0)
+            bulk_at = max((t.latest(host, key[1], lineno, read_at) for t in self.taken),
+                          default=0)
+            if bulk_at > read_at:
+                return PLAIN
+            if key in self.last:
+                return self.last[key]
+        return PLAIN
 
-    def close(self, batch: RawBatch) -> None:
-        """Finish the row: a count of lines, or a lone line with its text."""
-        c = batch.cols
-        i = self.row
-        last = self.last
-        c["sod"][i] = self.minute[2] * 60.0 + min(int(last), 60) if isinstance(last, str) \
-            else last
-        m = _match(self.first) if self.count == 1 else None
-        if m is not None:  # a lone plain line keeps its own row and text
-            c["kind"][i] = Kind.MESSAGE.value
-            c["message"][i] = m.msg
-            c["program"][i] = m.program
-            c["pid"][i] = m.pid
-            c["evidence"][i] = None
+    def line(self, lineno: int, line: str, batch: RawBatch) -> None:
+        """Read one line into ``batch``."""
+        ctx = self.ctx
+        if not line.strip():
             return
-        c["count"][i] = self.count
-        c["message"][i] = f"{self.count:,} plain line{'s' if self.count != 1 else ''}"
-        c["evidence"][i] = None
+        if line.startswith("-- "):
+            if _JOURNAL_BOOT.fullmatch(line):
+                ctx.ok()
+                self.reboot = (lineno, line)
+                return
+            if _JOURNAL_NOTE.fullmatch(line):
+                return  # journalctl's own notes are not records
+        m = _match(line)
+        if m is None:
+            ctx.skip(lineno, "line is not in a syslog format")
+            return
+        ctx.ok()
+        host, program, pid, msg = m.host, m.program, m.pid, m.msg
+        if self.reboot is not None:
+            # journalctl prints the separator before the new boot's first line
+            batch.add(self.reboot[0], self.reboot[1], host=host, kind=Kind.BOOT,
+                      evidence=self.reboot[1], iso=m.iso, mdsod=m.mdsod)
+            self.reboot = None
+        rep = _REPEAT.fullmatch(msg)
+        if rep is not None:
+            text = rep.group("text")
+            if text is not None:
+                cls = classify(text, program)
+            else:
+                cls = self.repeated(host, program, lineno)
+            cls = Classified(cls.kind, cls.rule, int(rep.group("n")), cls.module)
+        else:  # (a repeat repeats the message before it, not itself)
+            cls = classify(msg, program)
+            for key in ((host, program), (host, None)):
+                self.last[key] = cls
+                self.last_read[key] = lineno
+        batch.add(lineno, msg, host=host, program=program, pid=pid, cls=cls, evidence=line,
+                  iso=m.iso, mdsod=m.mdsod)
+
+    def finish(self, batch: RawBatch) -> None:
+        """A journal separator at the very end still counts as a boot."""
+        if self.reboot is not None:
+            batch.add(self.reboot[0], self.reboot[1], kind=Kind.BOOT, evidence=self.reboot[1])
+            self.reboot = None
+
+
+#: Lines taken in bulk looked at, at most, to find the one a repeat repeats.
+_LOOK_BACK = 1000
+
+
+@dataclass
+class _Taken:
+    """A block's lines taken in bulk, to look back at from a ``last message repeated``."""
+
+    block: Block
+    scan: Scan
+    bulk: np.ndarray
+    first: int
+
+    def latest(self, host: str | None, program: str | None, before: int, after: int) -> int:
+        """Number of the last line of ``host`` taken in bulk between ``after`` and ``before``.
+
+        Only lines from ``program`` count, unless it is None; 0 if there is none.
+        """
+        if host not in self.scan.hosts:
+            return 0
+        code = self.scan.hosts.index(host)
+        lo, hi = max(after + 1 - self.first, 0), min(before - self.first, len(self.scan))
+        if hi <= lo:
+            return 0
+        at = np.flatnonzero(self.bulk[lo:hi] & (self.scan.host[lo:hi] == code)) + lo
+        if program is None:
+            return self.first + int(at[-1]) if len(at) else 0
+        for j in at[::-1][:_LOOK_BACK].tolist():
+            line = self.block.buf[self.scan.starts[j]:self.scan.ends[j]].tobytes()
+            m = _match(line.decode("ascii"))  # (bulk lines are ASCII)
+            if m is not None and m.program == program:
+                return self.first + j
+        return 0
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
-from ..inputs import LineChunk, Source, iter_line_chunks
+from ..blocks import LineChunk, iter_line_chunks
+from ..inputs import Source
 from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .bash_history import COMMAND_WORDS, user_from_path

@@ -10,7 +10,7 @@ import pandas as pd
 from conntrack_forensics.diagnostics import Diagnostics
 from conntrack_forensics.inputs import iter_sources
 from conntrack_forensics.parsers import ParseContext, parsers
-from conntrack_forensics.parsers.base import Hints
+from conntrack_forensics.parsers.base import Hints, as_frame
 
 
 def run_parser(name: str, path: Path) -> tuple[pd.DataFrame, ParseContext]:
@@ -18,7 +18,7 @@ def run_parser(name: str, path: Path) -> tuple[pd.DataFrame, ParseContext]:
     diag = Diagnostics()
     (source,) = list(iter_sources([path], diag))
     ctx = ParseContext(source, diag, Hints())
-    frames = [b.to_frame() for b in parsers()[name].parse(ctx)]
+    frames = [as_frame(b) for b in parsers()[name].parse(ctx)]
     raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return raw, ctx
 

@@ -12,7 +12,7 @@ import conntrack_forensics as cf
 from conntrack_forensics.diagnostics import Diagnostics
 from conntrack_forensics.inputs import Source
 from conntrack_forensics.parsers import Head, ParseContext, parsers, pick
-from conntrack_forensics.parsers.base import Hints
+from conntrack_forensics.parsers.base import Hints, as_frame
 from conntrack_forensics.parsers.journal_json import MAX_REALTIME_US, field_text
 from tests.conftest import DATA
 from tests.parsers.helpers import run_parser
@@ -30,7 +30,7 @@ def parse_plain(name: str, path: Path) -> tuple[pd.DataFrame, ParseContext]:
     """Like ``run_parser``, for a file the input layer must not inspect (fuzzed bytes may look
     like an archive's magic to it): the parser alone, on the file as it is."""
     ctx = ParseContext(Source(path.as_posix(), path, "", path.as_posix()), Diagnostics(), Hints())
-    frames = [b.to_frame() for b in parsers()[name].parse(ctx)]
+    frames = [as_frame(b) for b in parsers()[name].parse(ctx)]
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {"kind": [], "message": []}, dtype="string")), ctx
 

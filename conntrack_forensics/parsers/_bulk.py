@@ -1,0 +1,141 @@
+"""Raw rows made in bulk from scanned blocks (:mod:`._rfc3164`): counts, or every line.
+
+By default a host's plain lines within one minute become one ``background`` row
+(:func:`run_rows`), standing where the first of them stands (year inference reads the rows'
+order), numbered and timed by the last, ``count`` the lines; a lone plain line in its minute is
+left to the line-by-line reader, which keeps its text. With ``full`` every plain line becomes a
+``message`` row (:func:`message_rows`) whose strings are cut from the block in one copy.
+:class:`Pending` gathers these with the line-by-line rows and hands them on in file order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..background import host_runs
+from ..blocks import Block
+from ..model import Kind
+from ._rfc3164 import Scan
+from .base import RawBatch, raw_frame
+
+
+@dataclass
+class RunRows:
+    """A block's plain lines counted per host and minute (runs of at least two lines)."""
+
+    order: np.ndarray  # number of each run's first line: where its row stands
+    line: np.ndarray  # ... of its last line
+    host: np.ndarray  # names
+    count: np.ndarray
+    mon: np.ndarray
+    day: np.ndarray
+    sod: np.ndarray  # of the last line
+    alone: np.ndarray  # per line of the block: a plain line alone in its host's minute
+
+
+def run_rows(scan: Scan, first: int) -> RunRows:
+    """Count the block's plain lines (``scan.fast``) by host and minute.
+
+    ``first`` is the number of the block's first line.
+    """
+    rows = np.flatnonzero(scan.fast)
+    alone = np.zeros(len(scan), dtype=bool)
+    if not len(rows):
+        none = np.zeros(0, dtype=np.int64)
+        return RunRows(none, none, np.zeros(0, dtype=object), none, none, none,
+                       none.astype(np.float64), alone)
+    minute = (scan.mon[rows] * 32 + scan.day[rows]) * 1440 + scan.sod[rows] // 60
+    order, run, last = host_runs(scan.host[rows], minute)
+    rows = rows[order]
+    size = np.bincount(run)
+    head = np.ones(len(rows), dtype=bool)
+    head[1:] = last[:-1]
+    alone[rows[size[run] == 1]] = True
+    many = size >= 2
+    starts, ends = rows[head][many], rows[last][many]
+    hosts = np.array(scan.hosts + [""], dtype=object)
+    return RunRows(first + starts, first + ends, hosts[scan.host[ends]], size[many],
+                   scan.mon[ends], scan.day[ends], scan.sod[ends].astype(np.float64), alone)
+
+
+def message_rows(block: Block, scan: Scan, first: int) -> pd.DataFrame:
+    """Every plain line of the block as a ``message`` row (``full``)."""
+    rows = np.flatnonzero(scan.fast)
+    assert scan.program is not None and scan.pid is not None and scan.msg_start is not None
+    pid = scan.pid[rows]
+    return raw_frame(len(rows), {
+        "line": first + rows,
+        "host": _strings(scan.host[rows], scan.hosts),
+        "program": _strings(scan.program[rows], scan.programs),
+        "pid": pd.arrays.IntegerArray(pid, pid < 0),
+        "message": _slices(block, scan.msg_start[rows], scan.ends[rows]),
+        "kind": _strings(np.zeros(len(rows), dtype=np.int64), [Kind.MESSAGE.value]),
+        "count": np.ones(len(rows), dtype=np.int64),
+        "mon": scan.mon[rows],
+        "day": scan.day[rows],
+        "sod": scan.sod[rows].astype(np.float64),
+    }, order=first + rows)
+
+
+def _strings(codes: np.ndarray, names: list[str]) -> pd.api.extensions.ExtensionArray:
+    """Names by code (-1: missing) as a string column."""
+    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+    decoded = pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.string()))
+    return pd.array(decoded.dictionary_decode(), dtype="string")
+
+
+def _slices(block: Block, starts: np.ndarray, ends: np.ndarray
+            ) -> pd.api.extensions.ExtensionArray:
+    """``block.buf[starts[i]:ends[i]]`` for each i, one copy, as a string column.
+
+    The lines taken in bulk are printable ASCII (the scan sends any other byte the slow way),
+    so the bytes are valid text as they are.
+    """
+    edge = np.zeros(block.size + 1, dtype=np.int8)
+    edge[starts] += 1
+    edge[ends] -= 1
+    inside = np.cumsum(edge[:-1], dtype=np.int8).view(bool)
+    data = block.buf[:block.size][inside]
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(ends - starts, out=offsets[1:])
+    text = pa.Array.from_buffers(pa.large_string(), len(starts),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return pd.array(text, dtype="string")
+
+
+class Pending:
+    """Rows read but not yet handed on: line-by-line rows, run rows and bulk frames."""
+
+    def __init__(self) -> None:
+        self.batch = RawBatch()
+        self.runs: list[RunRows] = []
+        self.frames: list[pd.DataFrame] = []
+
+    def __len__(self) -> int:
+        return (len(self.batch) + sum(len(r.line) for r in self.runs)
+                + sum(len(f) for f in self.frames))
+
+    def frame(self) -> pd.DataFrame:
+        """Everything pending as one raw frame in file order; then nothing is pending."""
+        parts = [self.batch.to_frame(order=True), *self.frames]
+        if self.runs:
+            count = np.concatenate([r.count for r in self.runs])
+            parts.append(raw_frame(len(count), {
+                "line": np.concatenate([r.line for r in self.runs]),
+                "host": pd.array(np.concatenate([r.host for r in self.runs]), dtype="string"),
+                "kind": _strings(np.zeros(len(count), dtype=np.int64), [Kind.BACKGROUND.value]),
+                "count": count,
+                "message": pd.array([f"{c:,} plain lines" for c in count], dtype="string"),
+                "mon": np.concatenate([r.mon for r in self.runs]),
+                "day": np.concatenate([r.day for r in self.runs]),
+                "sod": np.concatenate([r.sod for r in self.runs]),
+            }, order=np.concatenate([r.order for r in self.runs])))
+        parts = [p for p in parts if len(p)] or parts[:1]
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        order = np.argsort(frame["_order"].to_numpy(), kind="stable")
+        self.batch, self.runs, self.frames = RawBatch(), [], []
+        return frame.drop(columns="_order").take(order).reset_index(drop=True)

@@ -1,0 +1,287 @@
+"""Blocks of RFC 3164 lines split into fields with array operations: the syslog fast path.
+
+A block is bytes holding whole lines. One RE2 pass (pyarrow) marks the lines that must be read
+one by one: those with any of the classifier's words (:data:`~..classify.PREFILTER_WORDS`), a
+``repeated``, or a byte outside printable ASCII. Every other line that starts
+``Mmm dd hh:mm:ss host `` and goes on with a message is split here, a few numpy operations per
+block: month, day, second of the day, and the host as a code into the block's host names; on
+request also the program, the pid and where the message starts. Eight bytes are read at a time
+as one integer (a strided view), so finding where a host name or a program ends costs a few
+integer operations per line, not a loop over its bytes.
+
+The syslog parser reads every line this module leaves (``fast`` false) with its regular
+expressions, so the two paths must agree on every line this one takes; the tests compare them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..blocks import Block
+from ..classify import PREFILTER_WORDS
+
+#: Lines the fast path leaves to the line-by-line parser.
+LOUD = "|".join([*(re.escape(w) for w in PREFILTER_WORDS), "repeated",
+                 r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]"])
+#: Longest host name and program name split here (longer ones go the slow way).
+NAME_BYTES = 32
+_MONTHS = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct",
+           b"Nov", b"Dec"]
+_MONTH_CODES = np.array([int.from_bytes(m, "little") for m in _MONTHS], dtype=np.uint64)
+_SORTER = np.argsort(_MONTH_CODES)
+_ONES = np.uint64(0x0101010101010101)
+_HIGH = np.uint64(0x8080808080808080)
+
+
+@dataclass
+class Scan:
+    """What the fast path read of one block; per-line arrays are meaningful where ``fast``."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    fast: np.ndarray
+    mon: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    sod: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    host: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hosts: list[str] = field(default_factory=list)
+    program: np.ndarray | None = None  # code into ``programs``, -1: none
+    programs: list[str] = field(default_factory=list)
+    pid: np.ndarray | None = None  # -1: none
+    msg_start: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+def scan_block(block: Block, fields: bool = False) -> Scan:
+    r"""Split a block of whole lines; ``fields`` also reads program, pid and message start.
+
+    >>> s = scan_block(Block.of(b"Apr 27 00:03:27 bogon sshd[7]: Accepted password for x\n"
+    ...                         b"Apr 27 00:03:28 bogon crond[42]: (root) CMD (run-parts)\n"))
+    >>> s.fast.tolist(), s.hosts
+    ([False, True], ['bogon'])
+    """
+    buf, size = block.buf, block.size
+    nl = np.flatnonzero(buf[:size] == 10)
+    starts = np.empty(len(nl) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = nl + 1
+    ends = np.append(nl, size).astype(np.int64)
+    if starts[-1] >= size:  # the block ends with a newline: no line after it
+        starts, ends = starts[:-1], ends[:-1]
+    if not len(starts):
+        return Scan(starts, ends, np.zeros(0, dtype=bool))
+    ends -= (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13)
+    try:
+        return _split(buf, size, starts, ends, fields)
+    except _Collision:
+        return Scan(starts, ends, np.zeros(len(starts), dtype=bool))
+
+
+def _split(buf: np.ndarray, size: int, starts: np.ndarray, ends: np.ndarray, fields: bool
+           ) -> Scan:
+    words = np.ndarray(shape=(len(buf) - 8,), dtype="<u8", buffer=buf, strides=(1,))
+    ok, mon, day, sod = _stamp(words, starts, ends)
+    host_end, ok = _name_end(words, starts + 16, ok, _whitespace)
+    # the host is followed by one space and a message; a host ending in ':' is a tag instead
+    ok &= (buf[host_end] == 32) & (host_end + 1 < ends) & (buf[host_end + 1] > 32)
+    ok &= (host_end > starts + 16) & (buf[host_end - 1] != 58)
+    # the classifier's words are looked for from the program on: the text from there to the
+    # next line's program (a host name with a word in it only sends lines the slow way)
+    offsets = np.append(np.where(ok, host_end + 1, starts), size)
+    text = pa.Array.from_buffers(pa.large_binary(), len(starts),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+    ok &= ~pc.match_substring_regex(text, LOUD).to_numpy(zero_copy_only=False)
+    host, hosts = _names(words, buf, starts + 16, host_end, ok)
+    scan = Scan(starts, ends, ok, mon, day, sod, host, hosts)
+    if fields:
+        _tag(scan, words, buf, host_end + 1)
+    return scan
+
+
+def _bytes_mask(positions: Iterable[int], value: int = 0xFF) -> np.uint64:
+    return np.uint64(sum(value << (8 * p) for p in positions))
+
+
+# "Mmm dd hh:mm:ss ": the header as two little-endian words, bytes 0-7 and 8-15
+_DIGITS_0, _DIGITS_1 = (5, 7), (0, 2, 3, 5, 6)  # always digits (the day's tens may be a space)
+_FIXED_0 = _bytes_mask((3, 6))
+_FIXED_1 = _bytes_mask((1, 4, 7))
+_SPACES_0 = _bytes_mask((3, 6), 32)
+_SEPS_1 = _bytes_mask((1, 4), 58) | _bytes_mask((7,), 32)
+_NIBBLE_0, _NIBBLE_1 = _bytes_mask(_DIGITS_0, 0xF0), _bytes_mask(_DIGITS_1, 0xF0)
+_THREES_0, _THREES_1 = _bytes_mask(_DIGITS_0, 0x30), _bytes_mask(_DIGITS_1, 0x30)
+_SIXES_0, _SIXES_1 = _bytes_mask(_DIGITS_0, 0x06), _bytes_mask(_DIGITS_1, 0x06)
+_MONTH_MASK = np.uint64(0xFFFFFF)
+
+
+def _stamp(words: np.ndarray, starts: np.ndarray, ends: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lines starting ``Mmm dd hh:mm:ss `` (day space-padded or two digits), and their values.
+
+    A byte is a digit when its high nibble is 3 and adding 6 keeps it so (0x30-0x39).
+    """
+    w0, w1 = words[starts], words[starts + 8]
+    code = w0 & _MONTH_MASK
+    at = np.minimum(np.searchsorted(_MONTH_CODES, code, sorter=_SORTER), 11)
+    mon = _SORTER[at]
+    ok = (_MONTH_CODES[mon] == code) & (ends - starts >= 19)
+    ok &= ((w0 & _FIXED_0) == _SPACES_0) & ((w1 & _FIXED_1) == _SEPS_1)
+    ok &= ((w0 & _NIBBLE_0) == _THREES_0) & (((w0 + _SIXES_0) & _NIBBLE_0) == _THREES_0)
+    ok &= ((w1 & _NIBBLE_1) == _THREES_1) & (((w1 + _SIXES_1) & _NIBBLE_1) == _THREES_1)
+    tens = (w0 >> np.uint64(32)) & np.uint64(0xFF)
+    ok &= (tens == 32) | ((tens >= 48) & (tens <= 51))
+
+    def nib(w: np.ndarray, k: int) -> np.ndarray:
+        return ((w >> np.uint64(8 * k)) & np.uint64(0xF)).astype(np.int64)
+
+    day = np.where(tens == 32, 0, nib(w0, 4)) * 10 + nib(w0, 5)
+    hour, minute, second = nib(w0, 7) * 10 + nib(w1, 0), nib(w1, 2) * 10 + nib(w1, 3), \
+        nib(w1, 5) * 10 + nib(w1, 6)
+    ok &= (day >= 1) & (day <= 31) & (hour <= 23) & (minute <= 59) & (second <= 60)
+    return ok, mon + 1, day, hour * 3600 + minute * 60 + second
+
+
+def _whitespace(w: np.ndarray) -> np.ndarray:
+    """High bit of each byte of ``w`` that is a space or a control byte (exact for the lowest)."""
+    return (w - _ONES * np.uint64(33)) & ~w & _HIGH
+
+
+def _tag_end(w: np.ndarray) -> np.ndarray:
+    """Bytes that end a program name: whitespace, ``:``, ``[`` or ``]``."""
+    hit = _whitespace(w)
+    for c in (58, 91, 93):
+        x = w ^ (_ONES * np.uint64(c))
+        hit |= (x - _ONES) & ~x & _HIGH
+    return hit
+
+
+def _name_end(words: np.ndarray, at: np.ndarray, ok: np.ndarray,
+              stop: Callable[[np.ndarray], np.ndarray]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Offset of the first ``stop`` byte at or after ``at`` within :data:`NAME_BYTES`.
+
+    Lines where ``ok`` are searched; ``ok`` comes back less the lines with no such byte.
+    """
+    end = np.where(ok, -1, at)
+    todo = np.flatnonzero(ok)
+    for k in range(0, NAME_BYTES, 8):
+        if not len(todo):
+            break
+        hit = stop(words[at[todo] + k])
+        found = hit != 0
+        low = hit[found] & (~hit[found] + np.uint64(1))  # the lowest byte's high bit
+        pos = (np.log2(low.astype(np.float64)).astype(np.int64) - 7) // 8
+        end[todo[found]] = at[todo[found]] + k + pos
+        todo = todo[~found]
+    return np.where(end >= 0, end, at), ok & (end >= 0)
+
+
+def _names(words: np.ndarray, buf: np.ndarray, at: np.ndarray, end: np.ndarray, ok: np.ndarray
+           ) -> tuple[np.ndarray, list[str]]:
+    """Codes of the names ``buf[at:end]`` (at most :data:`NAME_BYTES` long) where ``ok``.
+
+    Consecutive lines mostly repeat a name: only where it changes is it looked up, by a hash
+    whose every match is then compared in full (names are never merged by a collision).
+    """
+    rows = np.flatnonzero(ok)
+    codes = np.full(len(at), -1, dtype=np.int64)
+    if not len(rows):
+        return codes, []
+    a, e = at[rows], end[rows]
+    length = (e - a).astype(np.uint64)
+    parts = [length]
+    for k in range(0, NAME_BYTES, 8):
+        keep = np.clip(length.astype(np.int64) - k, 0, 8).astype(np.uint64)
+        mask = np.where(keep >= 8, np.uint64(0xFFFFFFFFFFFFFFFF),
+                        (np.uint64(1) << (keep * np.uint64(8))) - np.uint64(1))
+        parts.append(words[a + k] & mask)
+    change = np.zeros(len(rows), dtype=bool)
+    change[0] = True
+    for p in parts:
+        change[1:] |= p[1:] != p[:-1]
+    heads = np.flatnonzero(change)  # positions (in rows) where the name differs from before
+    mixed = np.zeros(len(heads), dtype=np.uint64)
+    for i, p in enumerate(parts):
+        mixed = (mixed ^ p[heads]) * np.uint64(0x9E3779B97F4A7C15 + 2 * i)
+    found, uniques = pd.factorize(mixed)
+    first = np.zeros(len(uniques), dtype=np.int64)
+    first[found[::-1]] = heads[::-1]  # each name's first position
+    for p in parts:
+        if not (p[heads] == p[first[found]]).all():
+            raise _Collision
+    codes[rows] = found[np.cumsum(change) - 1]
+    names = [bytes(buf[i:j]).decode("ascii") for i, j in zip(a[first], e[first], strict=True)]
+    return codes, names
+
+
+class _Collision(Exception):
+    """Two names hashed alike in one block (the block is then read the slow way)."""
+
+
+def _tag(scan: Scan, words: np.ndarray, buf: np.ndarray, at: np.ndarray) -> None:
+    """Program, pid and message start, as :data:`..syslog._TAG` reads them.
+
+    ``prog[pid]: msg`` or ``prog: msg`` (one space after the colon skipped); anything else
+    (no colon, a pid that is not digits, an empty program) is all message and no program.
+    Lines whose program name or pid is longer than this reads leave the fast path.
+    """
+    ok = scan.fast
+    end, found = _name_end(words, at, ok, _tag_end)
+    ok &= found
+    stop = buf[end]
+    named = ok & (end > at) & ((stop == 58) | (stop == 91))
+    pid = np.full(len(at), -1, dtype=np.int64)
+    after = end.copy()  # where the colon must be
+    brackets = named & (stop == 91)
+    if brackets.any():
+        digits = np.stack([buf[end + 1 + k] for k in range(8)], axis=1).astype(np.int64)
+        isdig = (digits >= 48) & (digits <= 57)
+        count = np.where(isdig.all(axis=1), 8, np.argmin(isdig, axis=1))  # digits before ']'
+        ok &= ~(brackets & (count == 8))  # a pid this long is read the slow way
+        value = np.zeros(len(at), dtype=np.int64)
+        for k in range(7):
+            value = np.where(k < count, value * 10 + digits[:, k] - 48, value)
+        good = brackets & (count >= 1) & (count < 8) & (buf[end + 1 + np.minimum(count, 7)] == 93)
+        pid = np.where(good, value, -1)
+        after = np.where(brackets, end + 2 + count, after)
+        named &= ~brackets | good
+    named &= buf[after] == 58
+    msg = np.where(named, after + 1, at)
+    msg = np.minimum(msg + (named & (buf[msg] == 32)), scan.ends)
+    codes, programs = _names(words, buf, at, end, named)
+    scan.fast = ok
+    scan.program = np.where(named, codes, -1)
+    scan.programs = programs
+    scan.pid = np.where(named, pid, -1)
+    scan.msg_start = msg
+
+
+def scan_blocks(blocks: Iterable[Block], fields: bool = False, workers: int | None = None
+                ) -> Iterator[tuple[Block, Scan]]:
+    """Each block with its scan, in order; blocks are scanned ahead in threads.
+
+    numpy and pyarrow release the interpreter lock in their loops, so blocks scan in parallel
+    while the caller reads the lines the scan left; at most ``2 x workers`` blocks are held.
+    """
+    workers = workers or min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(workers) as pool:
+        pending: deque[tuple[Block, Future[Scan]]] = deque()
+        for block in blocks:
+            pending.append((block, pool.submit(scan_block, block, fields)))
+            if len(pending) > 2 * workers:
+                done, future = pending.popleft()
+                yield done, future.result()
+        for done, future in pending:
+            yield done, future.result()

@@ -1,0 +1,155 @@
+"""The syslog fast path (_rfc3164.py, _bulk.py) reads every line it takes as the regexes do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import conntrack_forensics as cf
+from conntrack_forensics.blocks import Block
+from conntrack_forensics.classify import PREFILTER
+from conntrack_forensics.parsers import _rfc3164
+from conntrack_forensics.parsers._rfc3164 import Scan, scan_block
+from conntrack_forensics.parsers.syslog import _match
+
+TRICKY = [
+    "Apr 27 00:03:27 bogon kernel: plain text",
+    "Apr  7 10:03:28 web-1 sshd(pam_unix)[19937]: check pass; user unknown",
+    "Apr 07 23:59:60 h crond[1]:no space after colon",
+    "Dec 31 23:59:59 h prog[]: empty pid",
+    "Dec 31 23:59:59 h prog[12a]: not a pid",
+    "Dec 31 23:59:59 h prog[123456789]: long pid",
+    "Dec 31 23:59:59 h prog]: bracket",
+    "Dec 31 23:59:59 h :empty program",
+    "Dec 31 23:59:59 h Started something without a colon",
+    "Dec 31 23:59:59 h -- MARK --",
+    "Dec 31 23:59:59 h prog:  two spaces",
+    "Dec 31 23:59:59 h prog:",
+    "Dec 31 23:59:59 h\tprog: tab after host",
+    "Dec 31 23:59:59 h  prog: two spaces after host",
+    "Dec 31 23:59:59 host: prog: host ends with a colon",
+    "Dec 31 23:59:59 a-very-long-host-name-that-is-longer-than-32.example.com app: x",
+    "Dec 31 23:59:59 h a-very-long-program-name-longer-than-32-bytes[1]: x",
+    "Dec 32 23:59:59 h app: day 32",
+    "Dec 31 24:00:00 h app: hour 24",
+    "Dec 31 23:60:00 h app: minute 60",
+    "Dec 31 23:59:61 h app: second 61",
+    "Foo 31 23:59:59 h app: no month",
+    "Dec 31 23:59:59.123 h app: fraction",
+    "<13>Dec 31 23:59:59 h app: priority",
+    "Dec 31 23:59:59 h app: caf\u00e9",
+    "Dec 31 23:59:59 h kernel: nf_conntrack: table full, dropping packet.",
+    "Dec 31 23:59:59 h app: last message repeated 3 times",
+    "Dec 31 23:59:59 h app: windows line\r",
+    "Dec 31 23:59:59",
+    "Dec 31 23:59:59 h",
+    "Dec 31 23:59:59 h ",
+    "",
+    "not syslog at all",
+]
+
+
+def _compare(lines: list[str]) -> Scan:
+    data = "".join(f"{ln}\n" for ln in lines).encode()
+    scan = scan_block(Block.of(data), fields=True)
+    assert len(scan) == len(lines)
+    assert scan.program is not None and scan.pid is not None and scan.msg_start is not None
+    for i, line in enumerate(lines):
+        if not scan.fast[i]:
+            continue
+        text = line.removesuffix("\r")
+        m = _match(text)
+        assert m is not None, line
+        assert not PREFILTER.search(text) and "repeated" not in text
+        assert m.mdsod == (scan.mon[i], scan.day[i], float(scan.sod[i])), line
+        assert m.host == scan.hosts[scan.host[i]], line
+        program = scan.programs[scan.program[i]] if scan.program[i] >= 0 else None
+        assert (m.program, m.pid) == (program, None if scan.pid[i] < 0 else scan.pid[i]), line
+        start = int(scan.msg_start[i] - scan.starts[i])
+        assert m.msg == text.encode()[start:].decode(), line
+    return scan
+
+
+def test_tricky_lines_read_alike() -> None:
+    scan = _compare(TRICKY)
+    taken = [ln for ln, fast in zip(TRICKY, scan.fast, strict=True) if fast]
+    assert taken[:4] == TRICKY[:4]  # the common shapes do take the fast path
+    assert "Dec 31 23:59:59 h app: caf\u00e9" not in taken  # non-ASCII is read line by line
+
+
+_name = st.text(alphabet="abcxyz-._:[]0123456789 ", min_size=0, max_size=40)
+_line = st.builds(
+    lambda mon, day, h, m, s, pad, host, prog, pid, sep, msg: (
+        f"{mon} {day:{pad}} {h:02d}:{m:02d}:{s:02d} {host} {prog}{pid}{sep}{msg}"),
+    st.sampled_from(["Jan", "Apr", "Dec", "Foo"]), st.integers(0, 33), st.integers(0, 25),
+    st.integers(0, 61), st.integers(0, 61), st.sampled_from(["2d", "02d", "d"]),
+    _name, _name, st.sampled_from(["", "[42]", "[]", "[x]", "[1234567]", "[12345678]"]),
+    st.sampled_from([": ", ":", " ", "", ":  "]),
+    st.text(alphabet=st.characters(min_codepoint=9, max_codepoint=0x7f, exclude_characters="\n"),
+            max_size=30))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_line, min_size=1, max_size=20))
+def test_property_fast_path_agrees_with_the_regexes(lines: list[str]) -> None:
+    _compare(lines)
+
+
+def _slow_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = _rfc3164.scan_block
+
+    def nothing_fast(block: Block, fields: bool = False) -> Scan:
+        scan = real(block, fields)
+        scan.fast = np.zeros(len(scan), dtype=bool)
+        return scan
+    monkeypatch.setattr(_rfc3164, "scan_block", nothing_fast)
+
+
+def _log(tmp_path: Path) -> Path:
+    lines = []
+    for i in range(3000):
+        host = ("web1", "web2", "gw")[i % 3 if i % 7 else 0]
+        minute, second = divmod(i // 2, 60)
+        stamp = f"Dec 31 {minute // 60 + 22:02d}:{minute % 60:02d}:{second:02d}"
+        if i % 97 == 5:
+            text = "kernel: nf_conntrack: table full, dropping packet."
+        elif i % 89 == 7:
+            text = "kernel: last message repeated 4 times"
+        elif i % 83 == 3:
+            text = "sshd[7]: Accepted publickey for root from 10.0.0.1 port 1 ssh2"
+        else:
+            text = f"app{i % 5}[{i}]: plain message {i}"
+        lines.append(f"{stamp} {host} {text}")
+    lines += ["Jan  1 00:00:01 web1 app: next year", "Jan  1 00:00:02 web1 app: x",
+              "Jan  1 00:00:02 web1 app: last message repeated 2 times"]
+    path = tmp_path / "messages"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["full", "background"])
+def test_load_is_the_same_with_and_without_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool) -> None:
+    path = _log(tmp_path)
+    fast = cf.load(path, year=2017, tz="UTC", full=full)
+    _slow_only(monkeypatch)
+    slow = cf.load(path, year=2017, tz="UTC", full=full)
+    assert fast.inputs[0].records == slow.inputs[0].records == 3003
+    columns = ["time", "host", "program", "pid", "kind", "message", "count", "line"]
+    if full:
+        pd.testing.assert_frame_equal(fast.events[columns], slow.events[columns])
+    else:  # the same lines counted per host and minute (rows may be cut differently)
+        def per_minute(events: pd.DataFrame) -> pd.Series:
+            return events.groupby([events["host"], events["time"].dt.floor("min"),
+                                   events["kind"]])["count"].sum()
+        pd.testing.assert_series_equal(per_minute(fast.events), per_minute(slow.events))
+        loud = ~fast.events["kind"].isin(["message", "background"])
+        pd.testing.assert_frame_equal(
+            fast.events.loc[loud, columns].reset_index(drop=True),
+            slow.events.loc[~slow.events["kind"].isin(["message", "background"]),
+                            columns].reset_index(drop=True))
