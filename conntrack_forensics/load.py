@@ -25,7 +25,7 @@ from .captures import resolve_captures
 from .diagnostics import Diagnostics
 from .inputs import Source, is_binary, iter_sources, read_head
 from .model import TimeQuality, to_frame
-from .parsers.base import GiveUp, Head, Hints, ParseContext, as_frame
+from .parsers.base import GiveUp, Head, Hints, ParseContext, as_frame, take_rows
 from .skew import ClockSkew, align_clocks
 from .timeutil import (
     YearChoice,
@@ -246,10 +246,12 @@ def _resolve(
     frames = [_final_frame(p) for p in rows]
     if not frames:
         return to_frame({})
-    allrows = pd.concat(frames, ignore_index=True)
-    allrows = allrows.sort_values(
-        ["_nat", "time", "_src", "line"], kind="mergesort", na_position="last"
-    )
+    allrows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    # by time (untimed rows last), then input and line: a stable sort of the keys, last first
+    line = allrows["line"].to_numpy(dtype="float64", na_value=np.inf)
+    stamp = allrows["time"].to_numpy(dtype="int64")
+    order = np.lexsort((line, allrows["_src"].to_numpy(), stamp, allrows["_nat"].to_numpy()))
+    allrows = take_rows(allrows, order)
     return to_frame({c: allrows[c] for c in allrows.columns if not c.startswith("_")})
 
 

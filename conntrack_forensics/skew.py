@@ -54,13 +54,18 @@ class ClockSkew:
 
 def align_clocks(rows: Sequence[_Parsed], diag: Diagnostics) -> list[ClockSkew]:
     """Measure and correct skewed sources, host by host; the skews found."""
-    by_host: dict[str | None, list[tuple[_Parsed, pd.DataFrame]]] = {}
+    timed: dict[str | None, list[_Parsed]] = {}
     for p in rows:
-        if p.relative is not None or p.times is None or p.raw is None:
+        if p.relative is None and p.times is not None and p.raw is not None:
+            timed.setdefault(p.host, []).append(p)
+    by_host: dict[str | None, list[tuple[_Parsed, pd.DataFrame]]] = {}
+    for host, candidates in timed.items():
+        if len(candidates) < 2:  # one source: nothing to compare its clock with
             continue
-        lines = kernel_lines(p)
-        if len(lines):
-            by_host.setdefault(p.host, []).append((p, lines))
+        for p in candidates:
+            lines = kernel_lines(p)
+            if len(lines):
+                by_host.setdefault(host, []).append((p, lines))
     found: list[ClockSkew] = []
     for host, sources in by_host.items():
         if len(sources) < 2:

@@ -55,8 +55,12 @@ def resolve_years(
 
 
 def _yearless(p: _Parsed) -> pd.DataFrame:
+    """The yearless rows in the order of their lines (a raw frame may hold rows out of it)."""
     assert p.raw is not None
-    return p.raw.loc[p.raw["mon"] > 0, ["mon", "day", "sod"]]
+    part = p.raw.loc[p.raw["mon"] > 0, ["mon", "day", "sod", "line"]]
+    if not part["line"].is_monotonic_increasing:
+        part = part.sort_values("line", kind="stable")
+    return part
 
 
 def _choose_year(

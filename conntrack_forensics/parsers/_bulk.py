@@ -15,19 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..background import host_runs
 from ..blocks import Block
 from ..model import Kind
-from ._rfc3164 import Scan
-from .base import RawBatch, raw_frame
+from ._rfc3164 import BYTE_MASKS, Scan
+from .base import RawBatch, raw_frame, take_rows
 
 
 @dataclass
 class RunRows:
     """A block's plain lines counted per host and minute (runs of at least two lines)."""
 
-    order: np.ndarray  # number of each run's first line: where its row stands
+    order: np.ndarray  # index in the block of each run's first line: where its row stands
     line: np.ndarray  # ... of its last line
     host: np.ndarray  # names
     count: np.ndarray
@@ -37,11 +38,15 @@ class RunRows:
     alone: np.ndarray  # per line of the block: a plain line alone in its host's minute
 
 
-def run_rows(scan: Scan, first: int) -> RunRows:
-    """Count the block's plain lines (``scan.fast``) by host and minute.
+    def numbered(self, first: int) -> RunRows:
+        """The runs with line numbers, ``first`` being the number of the block's first line."""
+        self.order = self.order + first
+        self.line = self.line + first
+        return self
 
-    ``first`` is the number of the block's first line.
-    """
+
+def run_rows(scan: Scan) -> RunRows:
+    """Count the block's plain lines (``scan.fast``) by host and minute."""
     rows = np.flatnonzero(scan.fast)
     alone = np.zeros(len(scan), dtype=bool)
     if not len(rows):
@@ -49,8 +54,14 @@ def run_rows(scan: Scan, first: int) -> RunRows:
         return RunRows(none, none, np.zeros(0, dtype=object), none, none, none,
                        none.astype(np.float64), alone)
     minute = (scan.mon[rows] * 32 + scan.day[rows]) * 1440 + scan.sod[rows] // 60
-    order, run, last = host_runs(scan.host[rows], minute)
-    rows = rows[order]
+    if len(scan.hosts) == 1:  # one host (most files): its lines are already in order
+        last = np.ones(len(rows), dtype=bool)
+        last[:-1] = minute[1:] != minute[:-1]
+        run = np.zeros(len(rows), dtype=np.int64)
+        run[1:] = np.cumsum(last[:-1])
+    else:
+        order, run, last = host_runs(scan.host[rows], minute)
+        rows = rows[order]
     size = np.bincount(run)
     head = np.ones(len(rows), dtype=bool)
     head[1:] = last[:-1]
@@ -58,7 +69,7 @@ def run_rows(scan: Scan, first: int) -> RunRows:
     many = size >= 2
     starts, ends = rows[head][many], rows[last][many]
     hosts = np.array(scan.hosts + [""], dtype=object)
-    return RunRows(first + starts, first + ends, hosts[scan.host[ends]], size[many],
+    return RunRows(starts, ends, hosts[scan.host[ends]], size[many],
                    scan.mon[ends], scan.day[ends], scan.sod[ends].astype(np.float64), alone)
 
 
@@ -90,21 +101,26 @@ def _strings(codes: np.ndarray, names: list[str]) -> pd.api.extensions.Extension
 
 def _slices(block: Block, starts: np.ndarray, ends: np.ndarray
             ) -> pd.api.extensions.ExtensionArray:
-    """``block.buf[starts[i]:ends[i]]`` for each i, one copy, as a string column.
+    """``block.buf[starts[i]:ends[i]]`` for each i, as a string column.
 
-    The lines taken in bulk are printable ASCII (the scan sends any other byte the slow way),
-    so the bytes are valid text as they are.
+    Arrow's string views point into the block (a length, a 4-byte prefix and an offset each,
+    or the text itself when it fits in 12 bytes); one cast in pyarrow then copies them out.
+    The lines taken in bulk are printable ASCII, so the bytes are valid text as they are.
     """
-    edge = np.zeros(block.size + 1, dtype=np.int8)
-    edge[starts] += 1
-    edge[ends] -= 1
-    inside = np.cumsum(edge[:-1], dtype=np.int8).view(bool)
-    data = block.buf[:block.size][inside]
-    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
-    np.cumsum(ends - starts, out=offsets[1:])
-    text = pa.Array.from_buffers(pa.large_string(), len(starts),
-                                 [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-    return pd.array(text, dtype="string")
+    length = ends - starts
+    words = block.words()
+    first, second = words[starts], words[starts + 8]
+    short = length <= 12
+    size = length.astype(np.uint64)
+    view = np.empty((len(starts), 2), dtype=np.uint64)
+    lead = first & np.where(short, BYTE_MASKS[np.minimum(length, 4)], np.uint64(0xFFFFFFFF))
+    view[:, 0] = size | (lead << np.uint64(32))
+    inline = ((first >> np.uint64(32)) | (second << np.uint64(32))) \
+        & BYTE_MASKS[np.clip(length - 4, 0, 8)]
+    view[:, 1] = np.where(short, inline, starts.astype(np.uint64) << np.uint64(32))
+    text = pa.Array.from_buffers(pa.string_view(), len(starts),
+                                 [None, pa.py_buffer(view), pa.py_buffer(block.buf)])
+    return pd.array(pc.cast(text, pa.large_string()), dtype="string")
 
 
 class Pending:
@@ -136,6 +152,6 @@ class Pending:
             }, order=np.concatenate([r.order for r in self.runs])))
         parts = [p for p in parts if len(p)] or parts[:1]
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-        order = np.argsort(frame["_order"].to_numpy(), kind="stable")
         self.batch, self.runs, self.frames = RawBatch(), [], []
-        return frame.drop(columns="_order").take(order).reset_index(drop=True)
+        order = frame.pop("_order").to_numpy()
+        return take_rows(frame, np.argsort(order, kind="stable"))

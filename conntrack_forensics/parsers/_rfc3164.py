@@ -15,12 +15,15 @@ expressions, so the two paths must agree on every line this one takes; the tests
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,9 +33,11 @@ import pyarrow.compute as pc
 from ..blocks import Block
 from ..classify import PREFILTER_WORDS
 
-#: Lines the fast path leaves to the line-by-line parser.
-LOUD = "|".join([*(re.escape(w) for w in PREFILTER_WORDS), "repeated",
-                 r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]"])
+#: Lines the fast path leaves to the line-by-line parser: the classifier's words, a repeat, a
+#: byte outside printable ASCII (tab and line ends aside).
+LOUD_PATTERNS = [*(re.escape(w) for w in PREFILTER_WORDS), "repeated",
+                 r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]"]
+LOUD = "|".join(LOUD_PATTERNS)
 #: Longest host name and program name split here (longer ones go the slow way).
 NAME_BYTES = 32
 _MONTHS = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct",
@@ -40,6 +45,8 @@ _MONTHS = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep
 _MONTH_CODES = np.array([int.from_bytes(m, "little") for m in _MONTHS], dtype=np.uint64)
 _SORTER = np.argsort(_MONTH_CODES)
 _ONES = np.uint64(0x0101010101010101)
+#: Masks of a word's k low bytes, k = 0..8.
+BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 _HIGH = np.uint64(0x8080808080808080)
 
 
@@ -91,23 +98,74 @@ def scan_block(block: Block, fields: bool = False) -> Scan:
 
 def _split(buf: np.ndarray, size: int, starts: np.ndarray, ends: np.ndarray, fields: bool
            ) -> Scan:
-    words = np.ndarray(shape=(len(buf) - 8,), dtype="<u8", buffer=buf, strides=(1,))
+    words = Block(buf, size).words()
     ok, mon, day, sod = _stamp(words, starts, ends)
     host_end, ok = _name_end(words, starts + 16, ok, _whitespace)
     # the host is followed by one space and a message; a host ending in ':' is a tag instead
     ok &= (buf[host_end] == 32) & (host_end + 1 < ends) & (buf[host_end + 1] > 32)
     ok &= (host_end > starts + 16) & (buf[host_end - 1] != 58)
-    # the classifier's words are looked for from the program on: the text from there to the
-    # next line's program (a host name with a word in it only sends lines the slow way)
-    offsets = np.append(np.where(ok, host_end + 1, starts), size)
-    text = pa.Array.from_buffers(pa.large_binary(), len(starts),
-                                 [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
-    ok &= ~pc.match_substring_regex(text, LOUD).to_numpy(zero_copy_only=False)
+    ok &= ~_loud(buf, size, starts, np.where(ok, host_end + 1, starts))
     host, hosts = _names(words, buf, starts + 16, host_end, ok)
     scan = Scan(starts, ends, ok, mon, day, sod, host, hosts)
     if fields:
         _tag(scan, words, buf, host_end + 1)
     return scan
+
+
+def _loud(buf: np.ndarray, size: int, starts: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """Lines with any of the :data:`LOUD` patterns.
+
+    Hyperscan scans the whole block at once; without it, RE2 (pyarrow) reads each line from
+    ``text`` (where its program starts) to the next line's: a host name with a word in it only
+    sends lines the slow way.
+    """
+    loud = np.zeros(len(starts), dtype=bool)
+    database = _hyperscan()
+    if database is not None:
+        ends: list[int] = []
+        database.scan(memoryview(buf)[:size],  # type: ignore[arg-type]
+                      match_event_handler=lambda _i, _f, to, _fl, _c: ends.append(to),
+                      scratch=_scratch(database))
+        if ends:
+            loud[np.searchsorted(starts, np.array(ends) - 1, side="right") - 1] = True
+        return loud
+    lines = pa.Array.from_buffers(pa.large_binary(), len(starts),
+                                  [None, pa.py_buffer(np.append(text, size)), pa.py_buffer(buf)])
+    return pc.match_substring_regex(lines, LOUD).to_numpy(zero_copy_only=False)
+
+
+@functools.cache
+def _hyperscan() -> Any:
+    """The compiled :data:`LOUD` patterns, or None without a usable Hyperscan."""
+    if os.environ.get("CONNTRACK_FORENSICS_ENGINE", "").lower() == "re2":
+        return None
+    try:
+        import hyperscan
+        patterns = [p.encode("latin-1") for p in LOUD_PATTERNS]
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        database.compile(expressions=patterns, ids=list(range(len(patterns))),
+                         elements=len(patterns), flags=[0] * len(patterns))
+        return database
+    except Exception:  # not installed, or a CPU it does not run on: RE2 does the same job
+        return None
+
+
+_THREAD = threading.local()
+T = TypeVar("T")
+
+
+def _scratch(database: Any) -> Any:
+    """Hyperscan's scratch space, one per thread (a scan may not share it)."""
+    scratch = getattr(_THREAD, "scratch", None)
+    if scratch is None:
+        import hyperscan
+        scratch = _THREAD.scratch = hyperscan.Scratch(database)
+    return scratch
+
+
+def engine() -> str:
+    """Which library finds the classifier's words in bulk: ``hyperscan`` or ``re2``."""
+    return "re2" if _hyperscan() is None else "hyperscan"
 
 
 def _bytes_mask(positions: Iterable[int], value: int = 0xFF) -> np.uint64:
@@ -200,17 +258,19 @@ def _names(words: np.ndarray, buf: np.ndarray, at: np.ndarray, end: np.ndarray, 
     if not len(rows):
         return codes, []
     a, e = at[rows], end[rows]
-    length = (e - a).astype(np.uint64)
-    parts = [length]
-    for k in range(0, NAME_BYTES, 8):
-        keep = np.clip(length.astype(np.int64) - k, 0, 8).astype(np.uint64)
-        mask = np.where(keep >= 8, np.uint64(0xFFFFFFFFFFFFFFFF),
-                        (np.uint64(1) << (keep * np.uint64(8))) - np.uint64(1))
-        parts.append(words[a + k] & mask)
+    length = e - a
+    parts = [length.astype(np.uint64)]
     change = np.zeros(len(rows), dtype=bool)
     change[0] = True
-    for p in parts:
-        change[1:] |= p[1:] != p[:-1]
+    change[1:] = length[1:] != length[:-1]
+    for k in range(0, NAME_BYTES, 8):  # the name 8 bytes at a time, zeros past its end
+        part = np.zeros(len(rows), dtype=np.uint64)
+        longer = np.flatnonzero(length > k)
+        if not len(longer):
+            break
+        part[longer] = words[a[longer] + k] & BYTE_MASKS[np.minimum(length[longer] - k, 8)]
+        change[1:] |= part[1:] != part[:-1]
+        parts.append(part)
     heads = np.flatnonzero(change)  # positions (in rows) where the name differs from before
     mixed = np.zeros(len(heads), dtype=np.uint64)
     for i, p in enumerate(parts):
@@ -268,20 +328,27 @@ def _tag(scan: Scan, words: np.ndarray, buf: np.ndarray, at: np.ndarray) -> None
     scan.msg_start = msg
 
 
-def scan_blocks(blocks: Iterable[Block], fields: bool = False, workers: int | None = None
-                ) -> Iterator[tuple[Block, Scan]]:
-    """Each block with its scan, in order; blocks are scanned ahead in threads.
+def scan_blocks(blocks: Iterable[Block], fields: bool = False,
+                then: Callable[[Scan], T] | None = None, workers: int | None = None
+                ) -> Iterator[tuple[Block, Scan, T | None]]:
+    """Each block with its scan (and ``then(scan)``), in order; scanned ahead in threads.
 
-    numpy and pyarrow release the interpreter lock in their loops, so blocks scan in parallel
-    while the caller reads the lines the scan left; at most ``2 x workers`` blocks are held.
+    numpy, Hyperscan and pyarrow release the interpreter lock in their loops, so blocks scan
+    in parallel while the caller reads the lines the scan left; at most ``2 x workers + 1``
+    blocks are held.
     """
     workers = workers or min(4, os.cpu_count() or 1)
+
+    def work(block: Block) -> tuple[Scan, T | None]:
+        scan = scan_block(block, fields)
+        return scan, (then(scan) if then is not None else None)
+
     with ThreadPoolExecutor(workers) as pool:
-        pending: deque[tuple[Block, Future[Scan]]] = deque()
+        pending: deque[tuple[Block, Future[tuple[Scan, T | None]]]] = deque()
         for block in blocks:
-            pending.append((block, pool.submit(scan_block, block, fields)))
+            pending.append((block, pool.submit(work, block)))
             if len(pending) > 2 * workers:
                 done, future = pending.popleft()
-                yield done, future.result()
+                yield done, *future.result()
         for done, future in pending:
-            yield done, future.result()
+            yield done, *future.result()

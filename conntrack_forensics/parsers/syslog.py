@@ -74,11 +74,11 @@ class SyslogParser(Parser):
         lines = _Lines(ctx)
         pending = Pending()
         first = 1
-        for block, scan in scan_blocks(reader, fields=not ctx.background):
-            if ctx.background:
-                runs = run_rows(scan, first)
+        count = run_rows if ctx.background else None
+        for block, scan, runs in scan_blocks(reader, fields=not ctx.background, then=count):
+            if runs is not None:
                 bulk = scan.fast & ~runs.alone
-                pending.runs.append(runs)
+                pending.runs.append(runs.numbered(first))
             else:
                 bulk = scan.fast
                 pending.frames.append(message_rows(block, scan, first))
