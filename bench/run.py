@@ -173,7 +173,7 @@ def main() -> None:
     rows.append((f"report {args.size_mib} MiB / grep -F -f", f"{rep.seconds:.2f} s / "
                  f"{grep:.2f} s = {ratio:.1f}x", "<= 3x", ratio <= 3))
 
-    parse = run_python(PARSE.format(path=str(small)), 1, one_core=True)
+    parse = run_python(PARSE.format(path=str(small)), args.repeat, one_core=True)
     events, records, seconds = parse.stdout.split()
     lps = int(records) / float(seconds)
     rows.append((f"full parse, one core ({args.small_mib} MiB)",

@@ -5,8 +5,11 @@ and implements:
 
 * ``sniff(head)`` -> a score in [0, 1] from the first lines of a file, by content (the file name
   is only a hint); the registry gives the file to the best score of at least 0.5.
-* ``parse(ctx)`` -> an iterator of :class:`RawBatch` es, each a block of events whose times are
-  not yet resolved (a syslog line has a month and day but no year; the loader decides).
+* ``parse(ctx)`` -> an iterator of :class:`RawBatch` es (or raw frames, :func:`raw_frame`),
+  each a block of events whose times are not yet resolved (a syslog line has a month and day
+  but no year; the loader decides). Rows normally come in file order; a parser that builds
+  rows in bulk may hand them on in another order (``line`` numbers them), except where the
+  loader counts plain lines (``ctx.background``), which reads rows in file order.
 
 Parsers report bad lines with ``ctx.skip(line, reason)``; after
 :data:`MAX_CONSECUTIVE_FAILURES` in a row a parser gives up on the file, and says so.

@@ -85,11 +85,11 @@ class SyslogParser(Parser):
             lines.read_block(block, scan, first, bulk, reader, pending.batch)
             first += len(scan)
             if len(pending) > _FLUSH_ROWS:
-                yield pending.frame()
+                yield pending.frame(ordered=ctx.background)
         lines.finish(pending.batch)
         reader.finish(first - 1)
         if len(pending):
-            yield pending.frame()
+            yield pending.frame(ordered=ctx.background)
 
 
 #: Rows held before they are handed on as one frame.

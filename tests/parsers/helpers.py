@@ -14,12 +14,15 @@ from conntrack_forensics.parsers.base import Hints, as_frame
 
 
 def run_parser(name: str, path: Path) -> tuple[pd.DataFrame, ParseContext]:
-    """Raw frame of one parser over one file, and its context (records, skipped, diag)."""
+    """Raw frame of one parser over one file in line order, and its context (records, skipped,
+    diag); a parser may hand its rows on in another order (``line`` tells)."""
     diag = Diagnostics()
     (source,) = list(iter_sources([path], diag))
     ctx = ParseContext(source, diag, Hints())
     frames = [as_frame(b) for b in parsers()[name].parse(ctx)]
     raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(raw):
+        raw = raw.sort_values("line", kind="stable", na_position="last").reset_index(drop=True)
     return raw, ctx
 
 
