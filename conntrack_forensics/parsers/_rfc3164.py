@@ -337,11 +337,16 @@ def scan_blocks(blocks: Iterable[Block], fields: bool = False,
     in parallel while the caller reads the lines the scan left; at most ``2 x workers + 1``
     blocks are held.
     """
-    workers = workers or min(4, os.cpu_count() or 1)
+    workers = workers or min(4, _cores())
 
     def work(block: Block) -> tuple[Scan, T | None]:
         scan = scan_block(block, fields)
         return scan, (then(scan) if then is not None else None)
+
+    if workers == 1:  # one core: threads would only take turns
+        for block in blocks:
+            yield block, *work(block)
+        return
 
     with ThreadPoolExecutor(workers) as pool:
         pending: deque[tuple[Block, Future[tuple[Scan, T | None]]]] = deque()
@@ -352,3 +357,11 @@ def scan_blocks(blocks: Iterable[Block], fields: bool = False,
                 yield done, *future.result()
         for done, future in pending:
             yield done, *future.result()
+
+
+def _cores() -> int:
+    """Cores this process may run on (``taskset`` and container limits included)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

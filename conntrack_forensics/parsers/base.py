@@ -226,8 +226,23 @@ def take_rows(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
     for name in frame.columns:
         column = frame[name]
         out[name] = (column.reset_index(drop=True) if column.isna().all()
-                     else column.take(order).reset_index(drop=True))
+                     else _take(column, order))
     return pd.DataFrame(out)
+
+
+def _take(column: pd.Series, order: np.ndarray) -> pd.Series:
+    """One column's rows in ``order``.
+
+    Arrow text is taken in one piece: across the pieces a concatenation leaves it is ten times
+    slower.
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        data = pa.array(column.array)
+        if isinstance(data, pa.ChunkedArray):
+            data = data.combine_chunks()
+        return pd.Series(pd.array(data.take(pa.array(order)), dtype=dtype))
+    return column.take(order).reset_index(drop=True)
 
 
 def as_frame(batch: RawBatch | pd.DataFrame) -> pd.DataFrame:
