@@ -153,3 +153,13 @@ def test_load_is_the_same_with_and_without_the_fast_path(
             fast.events.loc[loud, columns].reset_index(drop=True),
             slow.events.loc[~slow.events["kind"].isin(["message", "background"]),
                             columns].reset_index(drop=True))
+
+
+def test_both_engines_find_the_same_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hyperscan (when installed) and RE2 leave the same lines to the line-by-line reader."""
+    data = "".join(f"{ln}\n" for ln in TRICKY * 3).encode()
+    first = scan_block(Block.of(data), fields=True)
+    monkeypatch.setattr(_rfc3164, "_hyperscan", lambda: None)
+    assert _rfc3164.engine() == "re2"
+    again = _compare(TRICKY * 3)
+    assert first.fast.tolist() == again.fast.tolist()
