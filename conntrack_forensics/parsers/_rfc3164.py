@@ -1,7 +1,8 @@
 """Blocks of RFC 3164 lines split into fields with array operations: the syslog fast path.
 
-A block is bytes holding whole lines. One RE2 pass (pyarrow) marks the lines that must be read
-one by one: those with any of the classifier's words (:data:`~..classify.PREFILTER_WORDS`), a
+A block is bytes holding whole lines. One pass of Hyperscan over the block (of RE2 through
+pyarrow, line by line, when Hyperscan is missing) marks the lines that must be read one by one:
+those with any of the classifier's words (:data:`~..classify.PREFILTER_WORDS`), a
 ``repeated``, or a byte outside printable ASCII. Every other line that starts
 ``Mmm dd hh:mm:ss host `` and goes on with a message is split here, a few numpy operations per
 block: month, day, second of the day, and the host as a code into the block's host names; on
