@@ -48,6 +48,11 @@ def _minute_keys(raw: pd.DataFrame) -> pd.Series:
     return (host + "|" + key).where(key.notna())
 
 
+def plain_lines(counts: np.ndarray) -> list[str]:
+    """The message of ``background`` rows standing for ``counts`` lines."""
+    return [f"{c:,} plain lines" for c in counts]
+
+
 def host_runs(hosts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Runs of one host's rows with one key (a minute), other hosts' rows in between ignored.
 
@@ -58,7 +63,10 @@ def host_runs(hosts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarr
     >>> order.tolist(), run.tolist(), last.tolist()
     ([0, 2, 3, 1], [0, 0, 1, 2], [False, True, True, True])
     """
-    order = np.argsort(hosts, kind="stable")
+    if len(hosts) and (hosts == hosts[0]).all():  # one host (most files): already in order
+        order = np.arange(len(hosts))
+    else:
+        order = np.argsort(hosts, kind="stable")
     h, k = hosts[order], keys[order]
     last = np.ones(len(order), dtype=bool)
     last[:-1] = (k[1:] != k[:-1]) | (h[1:] != h[:-1])
@@ -95,7 +103,7 @@ def collapse_background(raw: pd.DataFrame) -> pd.DataFrame:
     at = out.index[ends]
     out.loc[at, "count"] = n
     out.loc[at, "kind"] = Kind.BACKGROUND.value
-    out.loc[at, "message"] = [f"{c:,} plain lines" for c in n]
+    out.loc[at, "message"] = plain_lines(n)
     for column in ("program", "pid", "user", "evidence", "command", "module"):
         out.loc[at, column] = pd.NA
     drop = np.zeros(len(raw), dtype=bool)
@@ -104,4 +112,4 @@ def collapse_background(raw: pd.DataFrame) -> pd.DataFrame:
     return out.loc[~drop].reset_index(drop=True)
 
 
-__all__ = ["collapse_background", "host_runs"]
+__all__ = ["collapse_background", "host_runs", "plain_lines"]

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..background import host_runs
+from ..background import host_runs, plain_lines
 from ..blocks import Block
 from ..model import Kind
 from ._rfc3164 import BYTE_MASKS, Scan
@@ -37,7 +37,6 @@ class RunRows:
     sod: np.ndarray  # of the last line
     alone: np.ndarray  # per line of the block: a plain line alone in its host's minute
 
-
     def numbered(self, first: int) -> RunRows:
         """The runs with line numbers, ``first`` being the number of the block's first line."""
         self.order = self.order + first
@@ -54,14 +53,8 @@ def run_rows(scan: Scan) -> RunRows:
         return RunRows(none, none, np.zeros(0, dtype=object), none, none, none,
                        none.astype(np.float64), alone)
     minute = (scan.mon[rows] * 32 + scan.day[rows]) * 1440 + scan.sod[rows] // 60
-    if len(scan.hosts) == 1:  # one host (most files): its lines are already in order
-        last = np.ones(len(rows), dtype=bool)
-        last[:-1] = minute[1:] != minute[:-1]
-        run = np.zeros(len(rows), dtype=np.int64)
-        run[1:] = np.cumsum(last[:-1])
-    else:
-        order, run, last = host_runs(scan.host[rows], minute)
-        rows = rows[order]
+    order, run, last = host_runs(scan.host[rows], minute)
+    rows = rows[order]
     size = np.bincount(run)
     head = np.ones(len(rows), dtype=bool)
     head[1:] = last[:-1]
@@ -150,7 +143,7 @@ class Pending:
                 "host": pd.array(np.concatenate([r.host for r in self.runs]), dtype="string"),
                 "kind": _strings(np.zeros(len(count), dtype=np.int64), [Kind.BACKGROUND.value]),
                 "count": count,
-                "message": pd.array([f"{c:,} plain lines" for c in count], dtype="string"),
+                "message": pd.array(plain_lines(count), dtype="string"),
                 "mon": np.concatenate([r.mon for r in self.runs]),
                 "day": np.concatenate([r.day for r in self.runs]),
                 "sod": np.concatenate([r.sod for r in self.runs]),
