@@ -123,9 +123,26 @@ class _Lines:
             if taken[i] > counted:  # the plain lines in between were records too
                 ctx.ok(int(taken[i]) - counted)
                 counted = int(taken[i])
+                self.boot_before(scan, first, bulk, i, batch)
             self.line(first + i, text, batch)
         if len(taken) and taken[-1] > counted:
             ctx.ok(int(taken[-1]) - counted)
+            self.boot_before(scan, first, bulk, len(scan), batch)
+
+    def boot_before(self, scan: Scan, first: int, bulk: np.ndarray, stop: int,
+                    batch: RawBatch) -> None:
+        """A pending journal boot takes the first line taken in bulk after it, before ``stop``."""
+        if self.reboot is None:
+            return
+        after = max(self.reboot[0] + 1 - first, 0)
+        at = np.flatnonzero(bulk[after:stop])
+        if not len(at):
+            return
+        j = after + int(at[0])
+        batch.add(self.reboot[0], self.reboot[1], host=scan.hosts[scan.host[j]],
+                  kind=Kind.BOOT, evidence=self.reboot[1],
+                  mdsod=(int(scan.mon[j]), int(scan.day[j]), float(scan.sod[j])))
+        self.reboot = None
 
     def repeated(self, host: str | None, program: str | None, lineno: int) -> Classified:
         """What a ``last message repeated`` on line ``lineno`` repeats.
