@@ -26,6 +26,8 @@ BLOCK_BYTES = 8 * 1024 * 1024
 #: Zero bytes after each block's data.
 PAD = 256
 _READ_BYTES = 256 * 1024
+#: Masks of a word's k low bytes, k = 0..8 (for :meth:`Block.words`).
+BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 
 
 @dataclass

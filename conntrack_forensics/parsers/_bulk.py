@@ -4,8 +4,8 @@ By default a host's plain lines within one minute become one ``background`` row
 (:func:`run_rows`), standing where the first of them stands (year inference reads the rows'
 order), numbered and timed by the last, ``count`` the lines; a lone plain line in its minute is
 left to the line-by-line reader, which keeps its text. With ``full`` every plain line becomes a
-``message`` row (:func:`message_rows`) whose strings are cut from the block in one copy.
-:class:`Pending` gathers these with the line-by-line rows and hands them on in file order.
+``message`` row (:func:`message_rows`), put in file order with the block's rows read line by
+line, column by column (:mod:`._columns`). :class:`Pending` gathers these and hands them on.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..background import host_runs, plain_lines
 from ..blocks import Block
 from ..model import Kind
-from ._rfc3164 import BYTE_MASKS, Scan
+from ._columns import Columns, Cuts, interleave, to_raw_frame
+from ._rfc3164 import Scan
 from .base import RawBatch, raw_frame, take_rows
 
 
@@ -66,76 +66,61 @@ def run_rows(scan: Scan) -> RunRows:
                    scan.mon[ends], scan.day[ends], scan.sod[ends].astype(np.float64), alone)
 
 
-def message_rows(block: Block, scan: Scan, first: int) -> pd.DataFrame:
-    """Every plain line of the block as a ``message`` row (``full``)."""
+def message_rows(block: Block, scan: Scan, first: int, slow: RawBatch) -> Columns:
+    """Every plain line of the block as a ``message`` row (``full``), in file order.
+
+    ``slow`` holds the rows read one by one from the block's other lines.
+    """
     rows = np.flatnonzero(scan.fast)
     assert scan.program is not None and scan.pid is not None and scan.msg_start is not None
     pid = scan.pid[rows]
-    return raw_frame(len(rows), {
+    bulk = Columns(len(rows), {
         "line": first + rows,
         "host": _strings(scan.host[rows], scan.hosts),
         "program": _strings(scan.program[rows], scan.programs),
         "pid": pd.arrays.IntegerArray(pid, pid < 0),
-        "message": _slices(block, scan.msg_start[rows], scan.ends[rows]),
+        "message": Cuts(block.buf, scan.msg_start[rows], scan.ends[rows]),
         "kind": _strings(np.zeros(len(rows), dtype=np.int64), [Kind.MESSAGE.value]),
         "count": np.ones(len(rows), dtype=np.int64),
         "mon": scan.mon[rows],
         "day": scan.day[rows],
         "sod": scan.sod[rows].astype(np.float64),
-    }, order=first + rows)
+    })
+    if not len(slow):
+        return bulk
+    return interleave(bulk, first + rows, Columns.of_batch(slow),
+                      np.asarray(slow.cols["line"], dtype=np.int64))
 
 
-def _strings(codes: np.ndarray, names: list[str]) -> pd.api.extensions.ExtensionArray:
-    """Names by code (-1: missing) as a string column."""
+def _strings(codes: np.ndarray, names: list[str]) -> pa.Array:
+    """Names by code (-1: missing) as Arrow strings."""
     indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    decoded = pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.string()))
-    return pd.array(decoded.dictionary_decode(), dtype="string")
-
-
-def _slices(block: Block, starts: np.ndarray, ends: np.ndarray
-            ) -> pd.api.extensions.ExtensionArray:
-    """``block.buf[starts[i]:ends[i]]`` for each i, as a string column.
-
-    Arrow's string views point into the block (a length, a 4-byte prefix and an offset each,
-    or the text itself when it fits in 12 bytes); one cast in pyarrow then copies them out.
-    The lines taken in bulk are printable ASCII, so the bytes are valid text as they are.
-    """
-    length = ends - starts
-    words = block.words()
-    first, second = words[starts], words[starts + 8]
-    short = length <= 12
-    size = length.astype(np.uint64)
-    view = np.empty((len(starts), 2), dtype=np.uint64)
-    lead = first & np.where(short, BYTE_MASKS[np.minimum(length, 4)], np.uint64(0xFFFFFFFF))
-    view[:, 0] = size | (lead << np.uint64(32))
-    inline = ((first >> np.uint64(32)) | (second << np.uint64(32))) \
-        & BYTE_MASKS[np.clip(length - 4, 0, 8)]
-    view[:, 1] = np.where(short, inline, starts.astype(np.uint64) << np.uint64(32))
-    text = pa.Array.from_buffers(pa.string_view(), len(starts),
-                                 [None, pa.py_buffer(view), pa.py_buffer(block.buf)])
-    return pd.array(pc.cast(text, pa.large_string()), dtype="string")
+    return pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.string())).dictionary_decode()
 
 
 class Pending:
-    """Rows read but not yet handed on: line-by-line rows, run rows and bulk frames."""
+    """Rows read but not yet handed on: line-by-line rows, and run rows or full blocks."""
 
     def __init__(self) -> None:
-        self.batch = RawBatch()
+        self.batch = RawBatch()  # full: only rows read after the last block
         self.runs: list[RunRows] = []
-        self.frames: list[pd.DataFrame] = []
+        self.blocks: list[Columns] = []
 
     def __len__(self) -> int:
         return (len(self.batch) + sum(len(r.line) for r in self.runs)
-                + sum(len(f) for f in self.frames))
+                + sum(b.n for b in self.blocks))
 
-    def frame(self, ordered: bool = True) -> pd.DataFrame:
-        """Everything pending as one raw frame; then nothing is pending.
+    def frame(self) -> pd.DataFrame:
+        """Everything pending as one raw frame, in file order; then nothing is pending."""
+        if self.blocks:
+            frame = to_raw_frame([*self.blocks, Columns.of_batch(self.batch)])
+        else:
+            frame = self._runs_frame()
+        self.batch, self.runs, self.blocks = RawBatch(), [], []
+        return frame
 
-        In file order if ``ordered``; else the rows read one by one come first and ``line``
-        tells the order (the loader sorts all events anyway: this spares a copy of every
-        column of a full parse).
-        """
-        parts = [self.batch.to_frame(order=True), *self.frames]
+    def _runs_frame(self) -> pd.DataFrame:
+        parts = [self.batch.to_frame(order=True)]
         if self.runs:
             count = np.concatenate([r.count for r in self.runs])
             parts.append(raw_frame(len(count), {
@@ -150,6 +135,5 @@ class Pending:
             }, order=np.concatenate([r.order for r in self.runs])))
         parts = [p for p in parts if len(p)] or parts[:1]
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-        self.batch, self.runs, self.frames = RawBatch(), [], []
         order = frame.pop("_order").to_numpy()
-        return take_rows(frame, np.argsort(order, kind="stable")) if ordered else frame
+        return take_rows(frame, np.argsort(order, kind="stable"))

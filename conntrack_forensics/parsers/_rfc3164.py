@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..blocks import Block
+from ..blocks import BYTE_MASKS, Block
 from ..classify import PREFILTER_WORDS
 
 #: Lines the fast path leaves to the line-by-line parser: the classifier's words, a repeat, a
@@ -46,8 +46,6 @@ _MONTHS = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep
 _MONTH_CODES = np.array([int.from_bytes(m, "little") for m in _MONTHS], dtype=np.uint64)
 _SORTER = np.argsort(_MONTH_CODES)
 _ONES = np.uint64(0x0101010101010101)
-#: Masks of a word's k low bytes, k = 0..8.
-BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 _HIGH = np.uint64(0x8080808080808080)
 
 
@@ -264,12 +262,9 @@ def _names(words: np.ndarray, buf: np.ndarray, at: np.ndarray, end: np.ndarray, 
     change = np.zeros(len(rows), dtype=bool)
     change[0] = True
     change[1:] = length[1:] != length[:-1]
-    for k in range(0, NAME_BYTES, 8):  # the name 8 bytes at a time, zeros past its end
-        part = np.zeros(len(rows), dtype=np.uint64)
-        longer = np.flatnonzero(length > k)
-        if not len(longer):
-            break
-        part[longer] = words[a[longer] + k] & BYTE_MASKS[np.minimum(length[longer] - k, 8)]
+    longest = int(length.max())
+    for k in range(0, longest, 8):  # the name 8 bytes at a time, zeros past its end
+        part = words[a + k] & BYTE_MASKS[np.clip(length - k, 0, 8)]
         change[1:] |= part[1:] != part[:-1]
         parts.append(part)
     heads = np.flatnonzero(change)  # positions (in rows) where the name differs from before
@@ -307,13 +302,8 @@ def _tag(scan: Scan, words: np.ndarray, buf: np.ndarray, at: np.ndarray) -> None
     after = end.copy()  # where the colon must be
     brackets = named & (stop == 91)
     if brackets.any():
-        digits = np.stack([buf[end + 1 + k] for k in range(8)], axis=1).astype(np.int64)
-        isdig = (digits >= 48) & (digits <= 57)
-        count = np.where(isdig.all(axis=1), 8, np.argmin(isdig, axis=1))  # digits before ']'
+        count, value = _digits(words[end + 1])
         ok &= ~(brackets & (count == 8))  # a pid this long is read the slow way
-        value = np.zeros(len(at), dtype=np.int64)
-        for k in range(7):
-            value = np.where(k < count, value * 10 + digits[:, k] - 48, value)
         good = brackets & (count >= 1) & (count < 8) & (buf[end + 1 + np.minimum(count, 7)] == 93)
         pid = np.where(good, value, -1)
         after = np.where(brackets, end + 2 + count, after)
@@ -327,6 +317,32 @@ def _tag(scan: Scan, words: np.ndarray, buf: np.ndarray, at: np.ndarray) -> None
     scan.programs = programs
     scan.pid = np.where(named, pid, -1)
     scan.msg_start = msg
+
+
+_ALL = _bytes_mask(range(8))
+_NIBBLES, _THREES, _SIXES = _ALL & _bytes_mask(range(8), 0xF0), _bytes_mask(range(8), 0x30), \
+    _bytes_mask(range(8), 0x06)
+_LOW7 = _bytes_mask(range(8), 0x7F)
+
+
+def _digits(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leading decimal digits of each word: how many (8: all), and their value (under 8).
+
+    The digits are shifted to the top of the word and combined in three multiplications,
+    pairs, then fours, then eights (the digits come first in memory: the low bytes).
+    """
+    nondigit = ((w & _NIBBLES) ^ _THREES) | (((w + _SIXES) & _NIBBLES) ^ _THREES)
+    flags = (nondigit | ((nondigit & _LOW7) + _LOW7)) & _HIGH  # high bit of each non-digit
+    low = flags & (~flags + np.uint64(1))
+    count = np.where(flags == 0, 8,
+                     (np.log2(np.maximum(low, np.uint64(1)).astype(np.float64)).astype(np.int64)
+                      - 7) // 8)
+    shift = ((8 - count) % 8 * 8).astype(np.uint64)
+    x = np.where(count > 0, (w & _bytes_mask(range(8), 0x0F)) << shift, np.uint64(0))
+    x = ((x * np.uint64(10 * 256 + 1)) >> np.uint64(8)) & _bytes_mask((0, 2, 4, 6))
+    x = ((x * np.uint64(100 * 65536 + 1)) >> np.uint64(16)) & _bytes_mask((0, 1, 4, 5))
+    x = ((x * np.uint64(10000 * 2**32 + 1)) >> np.uint64(32)) & np.uint64(0xFFFFFFFF)
+    return count, x.astype(np.int64)
 
 
 def scan_blocks(blocks: Iterable[Block], fields: bool = False,

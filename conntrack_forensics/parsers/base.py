@@ -7,9 +7,8 @@ and implements:
   is only a hint); the registry gives the file to the best score of at least 0.5.
 * ``parse(ctx)`` -> an iterator of :class:`RawBatch` es (or raw frames, :func:`raw_frame`),
   each a block of events whose times are not yet resolved (a syslog line has a month and day
-  but no year; the loader decides). Rows normally come in file order; a parser that builds
-  rows in bulk may hand them on in another order (``line`` numbers them), except where the
-  loader counts plain lines (``ctx.background``), which reads rows in file order.
+  but no year; the loader decides). Rows come in file order (year inference and the
+  counting of plain lines, ``ctx.background``, read them in that order).
 
 Parsers report bad lines with ``ctx.skip(line, reason)``; after
 :data:`MAX_CONSECUTIVE_FAILURES` in a row a parser gives up on the file, and says so.
@@ -272,20 +271,26 @@ def raw_frame(n: int, columns: dict[str, Any], order: Any = None) -> pd.DataFram
     0     1       a    0
     1     2       b    0
     """
-    out: dict[str, Any] = {}
-    for name, dtype in RAW_DTYPES.items():
-        values = columns.get(name)
-        if dtype == "datetime":
-            out[name] = (_utc(values) if values is not None else
-                         pd.Series(np.full(n, np.datetime64("NaT", "ns"))).dt.tz_localize("UTC"))
-        elif values is None:
-            out[name] = _missing(n, dtype)
-        else:
-            out[name] = pd.array(values, dtype=cast(Any, dtype))
+    out: dict[str, Any] = {name: raw_column(name, n, columns.get(name)) for name in RAW_DTYPES}
     if order is not None:
         out["_order"] = np.asarray(order, dtype=np.int64)
     return pd.DataFrame(out)
 
+
+def raw_column(name: str, n: int, values: Any = None) -> Any:
+    """The raw frame's column ``name`` as an array; missing throughout if ``values`` is None.
+
+    >>> raw_column("pid", 2, [7, None]).tolist()
+    [7, <NA>]
+    """
+    dtype = RAW_DTYPES[name]
+    if dtype == "datetime":
+        if values is None:
+            return pd.DatetimeIndex(np.full(n, np.datetime64("NaT", "ns"))).tz_localize("UTC").array
+        return _utc(values).array
+    if values is None:
+        return _missing(n, dtype)
+    return pd.array(values, dtype=cast(Any, dtype))
 
 
 def _missing(n: int, dtype: str) -> Any:

@@ -77,22 +77,24 @@ class SyslogParser(Parser):
         count = run_rows if ctx.background else None
         for block, scan, runs in scan_blocks(reader, fields=not ctx.background, then=count):
             if runs is not None:
-                bulk = scan.fast & ~runs.alone
                 pending.runs.append(runs.numbered(first))
+                lines.read_block(block, scan, first, scan.fast & ~runs.alone, reader,
+                                 pending.batch)
             else:
-                bulk = scan.fast
-                pending.frames.append(message_rows(block, scan, first))
-            lines.read_block(block, scan, first, bulk, reader, pending.batch)
+                slow = RawBatch()
+                lines.read_block(block, scan, first, scan.fast, reader, slow)
+                pending.blocks.append(message_rows(block, scan, first, slow))
             first += len(scan)
-            if len(pending) > _FLUSH_ROWS:
-                yield pending.frame(ordered=ctx.background)
+            if ctx.background and len(pending) > _FLUSH_ROWS:
+                yield pending.frame()
         lines.finish(pending.batch)
         reader.finish(first - 1)
         if len(pending):
-            yield pending.frame(ordered=ctx.background)
+            yield pending.frame()
 
 
-#: Rows held before they are handed on as one frame.
+#: Rows held before they are handed on as one frame (a full parse hands the file on whole:
+#: the loader would join its pieces anyway).
 _FLUSH_ROWS = 50_000
 
 
