@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import parsers as _parsers
 from .anchor import anchor_boot
@@ -24,7 +25,7 @@ from .background import collapse_background
 from .captures import resolve_captures
 from .diagnostics import Diagnostics
 from .inputs import Source, is_binary, iter_sources, read_head
-from .model import TimeQuality, to_frame
+from .model import EVENT_DTYPES, TIME_QUALITIES, TimeQuality, to_frame
 from .parsers.base import GiveUp, Head, Hints, ParseContext, as_frame, take_rows
 from .skew import ClockSkew, align_clocks
 from .timeutil import (
@@ -348,20 +349,23 @@ def _final_frame(p: _Parsed) -> pd.DataFrame:
     assert raw is not None and p.times is not None and p.zoned is not None
     out = raw.drop(columns=["epoch", "iso", "mon", "day", "sod", "uptime", "capture", "boot_age"])
     out["time"] = p.times
-    quality = np.full(len(raw), TimeQuality.UNKNOWN.value, dtype=object)
+    code = {q: i for i, q in enumerate(TIME_QUALITIES)}
+    quality = np.full(len(raw), code[TimeQuality.UNKNOWN.value], dtype=np.int8)
     has_time = p.times.notna().to_numpy()
     local_ok = p.tz_source in ("cli", "evidence")
     zone_q = TimeQuality.EXACT.value if local_ok else TimeQuality.ASSUMED_TZ.value
-    quality[has_time] = zone_q
-    quality[has_time & p.zoned] = TimeQuality.EXACT.value
+    quality[has_time] = code[zone_q]
+    quality[has_time & p.zoned] = code[TimeQuality.EXACT.value]
     yearless = (raw["mon"] > 0).to_numpy() & has_time
     if p.year is not None and p.year.source != "cli":
-        quality[yearless] = TimeQuality.INFERRED_YEAR.value
+        quality[yearless] = code[TimeQuality.INFERRED_YEAR.value]
     if p.relative is not None:
-        quality[p.relative & has_time] = TimeQuality.RELATIVE.value
-    out["time_quality"] = quality
-    out["source"] = p.source.name
-    out["format"] = p.fmt
+        quality[p.relative & has_time] = code[TimeQuality.RELATIVE.value]
+    out["time_quality"] = pd.Categorical.from_codes(quality, dtype=EVENT_DTYPES["time_quality"])
+    out["source"] = pd.array(pa.repeat(pa.scalar(p.source.name, pa.large_string()), len(raw)),
+                             dtype="string")
+    out["format"] = pd.Categorical.from_codes(np.zeros(len(raw), dtype=np.int8),
+                                              categories=pd.Index([p.fmt], dtype="string"))
     out["_src"] = p.index
     out["_nat"] = ~has_time
     return out

@@ -110,5 +110,8 @@ def _cast(series: pd.Series, dtype: Any) -> pd.Series:
             return series.dt.tz_convert("UTC").astype(utc)
         return pd.to_datetime(series, utc=True).astype(utc)
     if dtype == "category":
+        if isinstance(series.dtype, pd.CategoricalDtype) and all(
+                isinstance(c, str) for c in series.cat.categories):
+            return series
         return series.astype("string").astype("category")
     return series.astype(cast(Any, dtype))

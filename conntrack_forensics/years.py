@@ -102,6 +102,28 @@ def _choose_year(
                       "year that is not in the future")
 
 
+def wall_times(year: np.ndarray, month: np.ndarray, day: np.ndarray, sod: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Naive ``datetime64[ns]`` of dates and seconds of the day; NaT where no such date.
+
+    >>> stamps, missing = wall_times(np.array([2017, 2017]), np.array([4, 2]),
+    ...                              np.array([27, 29]), np.array([207.5, 0.0]))
+    >>> stamps[0], missing.tolist()
+    (np.datetime64('2017-04-27T00:03:27.500000000'), [False, True])
+    """
+    months = (np.asarray(year, dtype=np.int64) - 1970) * 12 + (month - 1)
+    start = months.astype("datetime64[M]").astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - start).astype(
+        np.int64)
+    missing = (day < 1) | (day > length)
+    whole = np.floor(sod).astype(np.int64)  # (fractions rounded to the nanosecond)
+    nanos = whole * 1_000_000_000 + np.round((sod - whole) * 1e9).astype(np.int64)
+    stamps = start.astype("datetime64[ns]") + (day - 1).astype("timedelta64[D]") \
+        + nanos.astype("timedelta64[ns]")
+    stamps[missing] = np.datetime64("NaT")
+    return stamps, missing
+
+
 def _apply_year(
     members: list[_Parsed],
     parts: list[pd.DataFrame],
@@ -117,17 +139,17 @@ def _apply_year(
         off = offsets[pos:pos + len(part)]
         pos += len(part)
         p.year = choice
-        naive = pd.to_datetime(
-            pd.DataFrame({"year": base + off, "month": part["mon"].to_numpy(),
-                          "day": part["day"].to_numpy()}),
-            errors="coerce",
-        ) + pd.to_timedelta(part["sod"].to_numpy(), unit="s")
-        bad = int(naive.isna().sum())
+        stamps, missing = wall_times(base + off, part["mon"].to_numpy(), part["day"].to_numpy(),
+                                     part["sod"].to_numpy())
+        bad = int(missing.sum())
         if bad:
-            first = int(p.raw.loc[part.index[naive.isna().to_numpy()][0], "line"])
+            first = int(p.raw.loc[part.index[missing][0], "line"])
             diag.warning(p.source.name, "date does not exist in the inferred year (Feb 29?)",
                          first, bad)
-        naive.index = part.index
-        p.times.loc[part.index] = localize(naive, p.tz)
+        utc = localize(pd.Series(stamps, index=part.index), p.tz)
+        if part.index.equals(p.times.index):  # every row yearless, in order: no alignment
+            p.times = utc
+        else:
+            p.times.loc[part.index] = utc
 
 

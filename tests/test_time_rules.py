@@ -9,9 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import conntrack_forensics as cf
 from conntrack_forensics.timeutil import parse_tz, rollover_offsets, tz_name
+from conntrack_forensics.years import wall_times
 from tests.conftest import set_mtime
 
 DROP = "bogon kernel: nf_conntrack: table full, dropping packet."
@@ -29,6 +32,21 @@ def test_parse_tz() -> None:
 def test_rollover_offsets() -> None:
     assert rollover_offsets(np.array([12, 12, 1, 1, 12, 1])).tolist() == [0, 0, 1, 1, 1, 2]
     assert rollover_offsets(np.array([5, 4, 5])).tolist() == [0, 0, 0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1900, 2100), st.integers(1, 12), st.integers(1, 31),
+                          st.integers(0, 86400), st.integers(0, 999_999)), min_size=1))
+def test_wall_times_agree_with_pandas(rows: list[tuple[int, int, int, int, int]]) -> None:
+    """Dates that do not exist (Feb 29, Apr 31) are missing; a leap second runs into the
+    next day, as pandas adds it; fractions are exact (pandas may be a nanosecond short)."""
+    year, month, day, whole, micro = (np.array(c) for c in zip(*rows, strict=True))
+    sod = whole + micro / 1e6
+    stamps, missing = wall_times(year, month, day, sod)
+    expected = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}),
+                              errors="coerce") + pd.to_timedelta(sod, unit="s")
+    assert missing.tolist() == expected.isna().tolist()
+    assert pd.Series(stamps).equals(expected.dt.as_unit("ns").dt.round("us"))
 
 
 def test_year_from_cli_and_tz_from_cli(tmp_path: Path) -> None:

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..background import host_runs, plain_lines
 from ..blocks import Block
 from ..model import Kind
-from ._columns import Columns, Cuts, interleave, to_raw_frame
+from ._columns import Coded, Columns, Cuts, interleave, to_raw_frame
 from ._rfc3164 import Scan
 from .base import RawBatch, raw_frame, take_rows
 
@@ -76,11 +75,11 @@ def message_rows(block: Block, scan: Scan, first: int, slow: RawBatch) -> Column
     pid = scan.pid[rows]
     bulk = Columns(len(rows), {
         "line": first + rows,
-        "host": _strings(scan.host[rows], scan.hosts),
-        "program": _strings(scan.program[rows], scan.programs),
+        "host": Coded(scan.host[rows], scan.hosts),
+        "program": Coded(scan.program[rows], scan.programs),
         "pid": pd.arrays.IntegerArray(pid, pid < 0),
         "message": Cuts(block.buf, scan.msg_start[rows], scan.ends[rows]),
-        "kind": _strings(np.zeros(len(rows), dtype=np.int64), [Kind.MESSAGE.value]),
+        "kind": Coded(np.zeros(len(rows), dtype=np.int64), [Kind.MESSAGE.value]),
         "count": np.ones(len(rows), dtype=np.int64),
         "mon": scan.mon[rows],
         "day": scan.day[rows],
@@ -90,12 +89,6 @@ def message_rows(block: Block, scan: Scan, first: int, slow: RawBatch) -> Column
         return bulk
     return interleave(bulk, first + rows, Columns.of_batch(slow),
                       np.asarray(slow.cols["line"], dtype=np.int64))
-
-
-def _strings(codes: np.ndarray, names: list[str]) -> pa.Array:
-    """Names by code (-1: missing) as Arrow strings."""
-    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.string())).dictionary_decode()
 
 
 class Pending:
@@ -126,7 +119,8 @@ class Pending:
             parts.append(raw_frame(len(count), {
                 "line": np.concatenate([r.line for r in self.runs]),
                 "host": pd.array(np.concatenate([r.host for r in self.runs]), dtype="string"),
-                "kind": _strings(np.zeros(len(count), dtype=np.int64), [Kind.BACKGROUND.value]),
+                "kind": Coded(np.zeros(len(count), dtype=np.int64),
+                              [Kind.BACKGROUND.value]).arrow(),
                 "count": count,
                 "message": pd.array(plain_lines(count), dtype="string"),
                 "mon": np.concatenate([r.mon for r in self.runs]),

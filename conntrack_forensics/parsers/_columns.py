@@ -6,8 +6,9 @@ twice; here a block's pieces are interleaved by line number column by column (:f
 and a file's blocks become one raw frame at the end (:func:`to_raw_frame`).
 
 A column is a numpy array (``int64``/``float64`` columns), a pandas masked array (``Int64``,
-``Float64``, ``boolean``), a UTC ``DatetimeArray`` (``datetime``), an Arrow string array, or
-:class:`Cuts`: strings still lying in a byte buffer. Strings from several pieces are gathered
+``Float64``, ``boolean``), a UTC ``DatetimeArray`` (``datetime``), an Arrow string array,
+:class:`Coded` strings (codes into a list of names) or :class:`Cuts`: strings still lying in a
+byte buffer. Strings from several pieces are gathered
 as Arrow string views pointing into each piece's bytes, then copied out once by one cast.
 """
 
@@ -54,6 +55,23 @@ class Cuts:
         ends = bounds[1:] - bounds[0]
         valid = None if text.null_count == 0 else text.is_valid().to_numpy(zero_copy_only=False)
         return cls(buf, starts, ends), valid
+
+
+@dataclass
+class Coded:
+    """Strings as codes into ``names`` (-1: missing): names that repeat, like hosts."""
+
+    codes: np.ndarray
+    names: list[str]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def arrow(self) -> pa.Array:
+        """The strings as an Arrow array."""
+        indices = pa.array(self.codes.astype(np.int32), mask=self.codes < 0)
+        names = pa.array(self.names, pa.large_string())
+        return pa.DictionaryArray.from_arrays(indices, names).dictionary_decode()
 
 
 @dataclass
@@ -134,11 +152,15 @@ def _scatter(name: str, n: int, pieces: Sequence[tuple[np.ndarray, Any]]) -> Any
 
 
 def _strings(n: int, pieces: Sequence[tuple[np.ndarray, Any]]) -> pa.Array:
-    """Arrow strings from pieces (:class:`Cuts` or Arrow arrays), the rest missing.
+    """Arrow strings from pieces (:class:`Cuts`, :class:`Coded` or Arrow); the rest missing.
 
-    Arrow arrays are joined and taken in order. Strings still in their bytes are gathered as
-    views pointing into those bytes, then copied out by one cast.
+    Coded strings stay codes until the end, the other pieces' strings joining their names.
+    Strings still in their bytes are gathered as views pointing into those bytes, then copied
+    out by one cast. Arrow arrays alone are joined and taken in order.
     """
+    if any(isinstance(values, Coded) for _, values in pieces) \
+            and not any(isinstance(values, Cuts) for _, values in pieces):
+        return _recoded(n, pieces).arrow()
     if not any(isinstance(values, Cuts) for _, values in pieces):
         index = np.zeros(n, dtype=np.int64)
         valid = np.zeros(n, dtype=bool)
@@ -163,6 +185,27 @@ def _strings(n: int, pieces: Sequence[tuple[np.ndarray, Any]]) -> pa.Array:
     bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
     text = pa.Array.from_buffers(pa.string_view(), n, [bitmap, pa.py_buffer(views), *buffers])
     return pc.cast(text, pa.large_string())
+
+
+def _recoded(n: int, pieces: Sequence[tuple[np.ndarray, Any]]) -> Coded:
+    """Coded and Arrow pieces as codes into one list of names."""
+    names: list[str] = []
+    known: dict[str, int] = {}
+
+    def code(name: str) -> int:
+        if name not in known:
+            known[name] = len(names)
+            names.append(name)
+        return known[name]
+
+    codes = np.full(n, -1, dtype=np.int64)
+    for where, values in pieces:
+        if isinstance(values, Coded):
+            table = np.array([code(name) for name in values.names] + [-1], dtype=np.int64)
+            codes[where] = table[values.codes]  # (code -1 picks the last entry: missing)
+        else:
+            codes[where] = [-1 if v is None else code(v) for v in values.to_pylist()]
+    return Coded(codes, names)
 
 
 def views_of(cuts: Cuts, buffer: int = 0) -> np.ndarray:
@@ -208,7 +251,9 @@ def to_raw_frame(parts: Sequence[Columns]) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
-def _arrow(piece: pa.Array | Cuts) -> pa.Array:
+def _arrow(piece: pa.Array | Cuts | Coded) -> pa.Array:
     if isinstance(piece, Cuts):
         return _strings(len(piece), [(np.arange(len(piece)), piece)])
+    if isinstance(piece, Coded):
+        return piece.arrow()
     return piece.cast(pa.large_string())

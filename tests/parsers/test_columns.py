@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conntrack_forensics.model import Kind
-from conntrack_forensics.parsers._columns import Columns, Cuts, interleave, to_raw_frame
+from conntrack_forensics.parsers._columns import Coded, Columns, Cuts, interleave, to_raw_frame
 from conntrack_forensics.parsers.base import RawBatch
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
@@ -56,8 +56,11 @@ def test_interleaved_pieces_equal_the_rows_read_in_order(
     ones = [(line, row) for line, (row, second) in enumerate(rows, 1) if second]
     expected = _batch(numbered).to_frame()
     a, b = Columns.of_batch(_batch(first)), Columns.of_batch(_batch(ones))
-    if cut:  # the first piece's messages still in their bytes, as the fast path gives them
+    if cut and first:  # the first piece as the fast path gives it: text in its bytes, codes
         a.data["message"] = _cuts([row["message"] for _, row in first])
+        hosts = [row["host"] for _, row in first]
+        names = sorted({h for h in hosts if h is not None})
+        a.data["host"] = Coded(np.array([names.index(h) if h else -1 for h in hosts]), names)
     joined = interleave(a, np.array([ln for ln, _ in first], dtype=np.int64),
                         b, np.array([ln for ln, _ in ones], dtype=np.int64))
     got = to_raw_frame([joined, Columns.of_batch(RawBatch())])
