@@ -103,14 +103,16 @@ def gz(path: Path) -> Path:
 
 @dataclass
 class Run:
-    seconds: float
-    rss_mib: float
-    stdout: str
+    seconds: float  # the best wall time
+    rss_mib: float  # the highest peak
+    stdout: str  # of the last run
+    outputs: list[tuple[str, float]]  # every run's stdout and system (kernel) seconds
 
 
 def run_python(code: str, repeat: int, one_core: bool = False) -> Run:
     """A Python snippet in a fresh interpreter; its own peak RSS via ``wait4``."""
     best, rss, out = float("inf"), 0.0, ""
+    outputs: list[tuple[str, float]] = []
     prefix = ["taskset", "-c", "0"] if one_core and shutil.which("taskset") else []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -126,7 +128,8 @@ def run_python(code: str, repeat: int, one_core: bool = False) -> Run:
         best = min(best, seconds)
         rss = max(rss, usage.ru_maxrss / 1024)
         out = stdout
-    return Run(best, rss, out)
+        outputs.append((stdout, usage.ru_stime))
+    return Run(best, rss, out, outputs)
 
 
 def shell_time(cmd: str, repeat: int) -> float:
@@ -155,6 +158,8 @@ def main() -> None:
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--small-mib", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--parse-repeat", type=int, default=3,
+                    help="runs of the full parse (a couple of seconds each), the best counts")
     ap.add_argument("--plaso-mib", type=int, default=20,
                     help="size of the input plaso reads (it takes minutes per 20 MiB)")
     ap.add_argument("--plaso-bin", help="directory holding log2timeline and psort")
@@ -173,8 +178,13 @@ def main() -> None:
     rows.append((f"report {args.size_mib} MiB / grep -F -f", f"{rep.seconds:.2f} s / "
                  f"{grep:.2f} s = {ratio:.1f}x", "<= 3x", ratio <= 3))
 
-    parse = run_python(PARSE.format(path=str(small)), args.repeat, one_core=True)
-    events, records, seconds = parse.stdout.split()
+    parse = run_python(PARSE.format(path=str(small)), args.parse_repeat, one_core=True)
+    # the fastest run, timed inside the interpreter (imports aside)
+    times = sorted((float(out.split()[2]), out, kernel) for out, kernel in parse.outputs)
+    _best, best_out, kernel = times[0]
+    events, records, seconds = best_out.split()
+    print(f"full parse runs: {', '.join(f'{t:.2f} s' for t, _, _ in times)} "
+          f"(kernel time of the fastest: {kernel:.2f} s, mostly page faults)")
     lps = int(records) / float(seconds)
     rows.append((f"full parse, one core ({args.small_mib} MiB)",
                  f"{int(records):,} lines in {float(seconds):.2f} s = {lps:,.0f} lines/s",

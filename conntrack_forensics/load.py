@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import parsers as _parsers
 from .anchor import anchor_boot
@@ -349,6 +350,7 @@ def _final_frame(p: _Parsed) -> pd.DataFrame:
     assert raw is not None and p.times is not None and p.zoned is not None
     out = raw.drop(columns=["epoch", "iso", "mon", "day", "sod", "uptime", "capture", "boot_age"])
     out["time"] = p.times
+    out["kind"] = _categories(raw["kind"], EVENT_DTYPES["kind"])
     code = {q: i for i, q in enumerate(TIME_QUALITIES)}
     quality = np.full(len(raw), code[TimeQuality.UNKNOWN.value], dtype=np.int8)
     has_time = p.times.notna().to_numpy()
@@ -369,6 +371,22 @@ def _final_frame(p: _Parsed) -> pd.DataFrame:
     out["_src"] = p.index
     out["_nat"] = ~has_time
     return out
+
+
+def _categories(text: pd.Series, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """A text column as the categorical ``dtype`` (values outside its categories missing).
+
+    Arrow encodes the text once; only its few distinct values are then looked up.
+    """
+    data = pa.array(text.array)
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks()
+    encoded = pc.dictionary_encode(data)
+    table = dtype.categories.get_indexer(encoded.dictionary.to_pylist())
+    # (a missing value points one past the distinct values: there, -1)
+    indices = pc.fill_null(encoded.indices, len(table)).to_numpy()
+    codes = np.append(table, -1)[indices]
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 def _summaries(parsed: list[_Parsed], events: pd.DataFrame) -> list[InputSummary]:

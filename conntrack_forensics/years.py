@@ -111,15 +111,18 @@ def wall_times(year: np.ndarray, month: np.ndarray, day: np.ndarray, sod: np.nda
     >>> stamps[0], missing.tolist()
     (np.datetime64('2017-04-27T00:03:27.500000000'), [False, True])
     """
-    months = (np.asarray(year, dtype=np.int64) - 1970) * 12 + (month - 1)
-    start = months.astype("datetime64[M]").astype("datetime64[D]")
-    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - start).astype(
-        np.int64)
-    missing = (day < 1) | (day > length)
-    whole = np.floor(sod).astype(np.int64)  # (fractions rounded to the nanosecond)
-    nanos = whole * 1_000_000_000 + np.round((sod - whole) * 1e9).astype(np.int64)
-    stamps = start.astype("datetime64[ns]") + (day - 1).astype("timedelta64[D]") \
-        + nanos.astype("timedelta64[ns]")
+    months = (np.asarray(year, dtype=np.int64) - 1970) * 12 + (month - 1)  # since 1970-01
+    if not len(months):
+        return np.zeros(0, dtype="datetime64[ns]"), np.zeros(0, dtype=bool)
+    low = int(months.min())
+    # the first day of each month in the range (and of the month after), as days since 1970
+    firsts = np.arange(low, int(months.max()) + 2).astype("datetime64[M]").astype(
+        "datetime64[D]").astype(np.int64)
+    start = firsts[months - low]
+    missing = (day < 1) | (day > firsts[months - low + 1] - start)
+    # seconds of the day times 1e9 stay under 2**53: rounding gives the nearest nanosecond
+    nanos = (start + day - 1) * 86_400_000_000_000 + np.round(sod * 1e9).astype(np.int64)
+    stamps = nanos.view("datetime64[ns]")
     stamps[missing] = np.datetime64("NaT")
     return stamps, missing
 
