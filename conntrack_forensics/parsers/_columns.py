@@ -216,15 +216,17 @@ def views_of(cuts: Cuts, buffer: int = 0) -> np.ndarray:
     """
     starts, length = cuts.starts, cuts.ends - cuts.starts
     words = Block(cuts.buf, len(cuts.buf) - PAD).words()
-    first, second = words[starts], words[starts + 8]
-    short = length <= 12
+    first = words[starts]
     view = np.empty((len(starts), 2), dtype=np.uint64)
-    lead = first & np.where(short, BYTE_MASKS[np.minimum(length, 4)], np.uint64(0xFFFFFFFF))
-    view[:, 0] = length.astype(np.uint64) | (lead << np.uint64(32))
-    inline = ((first >> np.uint64(32)) | (second << np.uint64(32))) \
-        & BYTE_MASKS[np.clip(length - 4, 0, 8)]
-    place = (starts.astype(np.uint64) << np.uint64(32)) | np.uint64(buffer)
-    view[:, 1] = np.where(short, inline, place)
+    view[:, 0] = length.astype(np.uint64) | (first << np.uint64(32))  # (the first 4 bytes)
+    view[:, 1] = (starts.astype(np.uint64) << np.uint64(32)) | np.uint64(buffer)
+    short = np.flatnonzero(length <= 12)  # held in the view, zeros after the end
+    if len(short):
+        size, lead = length[short], first[short]
+        view[short, 0] = size.astype(np.uint64) \
+            | ((lead & BYTE_MASKS[np.minimum(size, 4)]) << np.uint64(32))
+        view[short, 1] = ((lead >> np.uint64(32)) | (words[starts[short] + 8] << np.uint64(32))) \
+            & BYTE_MASKS[np.clip(size - 4, 0, 8)]
     return view
 
 
