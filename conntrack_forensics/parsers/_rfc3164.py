@@ -119,12 +119,13 @@ def _loud(buf: np.ndarray, size: int, starts: np.ndarray, text: np.ndarray) -> n
     sends lines the slow way.
     """
     loud = np.zeros(len(starts), dtype=bool)
-    database = _hyperscan()
-    if database is not None:
+    databases = _hyperscan()
+    if databases is not None:
         ends: list[int] = []
-        database.scan(memoryview(buf)[:size],  # type: ignore[arg-type]
-                      match_event_handler=lambda _i, _f, to, _fl, _c: ends.append(to),
-                      scratch=_scratch(database))
+        for database in databases:
+            database.scan(memoryview(buf)[:size],  # type: ignore[arg-type]
+                          match_event_handler=lambda _i, _f, to, _fl, _c: ends.append(to),
+                          scratch=_scratch(database))
         if ends:
             loud[np.searchsorted(starts, np.array(ends) - 1, side="right") - 1] = True
         return loud
@@ -134,17 +135,24 @@ def _loud(buf: np.ndarray, size: int, starts: np.ndarray, text: np.ndarray) -> n
 
 
 @functools.cache
-def _hyperscan() -> Any:
-    """The compiled :data:`LOUD` patterns, or None without a usable Hyperscan."""
+def _hyperscan() -> tuple[Any, ...] | None:
+    """The compiled :data:`LOUD` patterns, or None without a usable Hyperscan.
+
+    Two databases, the words and the byte class: together they take 50 ms to compile, apart
+    under 2 ms, and scanning twice costs a tenth more.
+    """
     if os.environ.get("CONNTRACK_FORENSICS_ENGINE", "").lower() == "re2":
         return None
     try:
         import hyperscan
-        patterns = [p.encode("latin-1") for p in LOUD_PATTERNS]
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(expressions=patterns, ids=list(range(len(patterns))),
-                         elements=len(patterns), flags=[0] * len(patterns))
-        return database
+        databases = []
+        for group in (LOUD_PATTERNS[:-1], LOUD_PATTERNS[-1:]):
+            patterns = [p.encode("latin-1") for p in group]
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            database.compile(expressions=patterns, ids=list(range(len(patterns))),
+                             elements=len(patterns), flags=[0] * len(patterns))
+            databases.append(database)
+        return tuple(databases)
     except Exception:  # not installed, or a CPU it does not run on: RE2 does the same job
         return None
 
@@ -154,11 +162,13 @@ T = TypeVar("T")
 
 
 def _scratch(database: Any) -> Any:
-    """Hyperscan's scratch space, one per thread (a scan may not share it)."""
-    scratch = getattr(_THREAD, "scratch", None)
+    """Hyperscan's scratch space for ``database``, one per thread (a scan may not share it)."""
+    if not hasattr(_THREAD, "scratch"):
+        _THREAD.scratch = {}
+    scratch = _THREAD.scratch.get(id(database))
     if scratch is None:
         import hyperscan
-        scratch = _THREAD.scratch = hyperscan.Scratch(database)
+        scratch = _THREAD.scratch[id(database)] = hyperscan.Scratch(database)
     return scratch
 
 

@@ -31,6 +31,8 @@ TRICKY = [
     "Dec 31 23:59:59 h prog:  two spaces",
     "Dec 31 23:59:59 h prog:",
     "Dec 31 23:59:59 h\tprog: tab after host",
+    "Dec 31 23:59:59 h prog: caf\u00e9 (bytes outside ASCII)",
+    "Dec 31 23:59:59 h prog: a bell \x07 (a control byte)",
     "Dec 31 23:59:59 h  prog: two spaces after host",
     "Dec 31 23:59:59 host: prog: host ends with a colon",
     "Dec 31 23:59:59 a-very-long-host-name-that-is-longer-than-32.example.com app: x",
