@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from collections.abc import Iterator
 
 import matplotlib
@@ -17,7 +16,6 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
 import conntrack_forensics as cf  # noqa: E402
-from conntrack_forensics import analysis as analysis_module  # noqa: E402
 from conntrack_forensics import plots  # noqa: E402
 from tests.conftest import ROOT, SAMPLES  # noqa: E402
 
@@ -189,10 +187,3 @@ def test_plots_never_show(seed, monkeypatch: pytest.MonkeyPatch) -> None:
     seed.plot_heatmap()
     seed.plot_events()
     seed.plot()
-
-
-@pytest.mark.parametrize("module", [plots, analysis_module], ids=lambda m: m.__name__)
-def test_doctests(module) -> None:
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    assert result.attempted > 0

@@ -32,7 +32,7 @@ def uptime_seconds(text: str) -> float | None:
     """Seconds up from one ``uptime`` line.
 
     >>> uptime_seconds(" 08:15:02 up 5 days,  3:02,  1 user,  load average: 0.00, 0.01, 0.05")
-    443520.0
+    442920.0
     """
     m = _UPTIME.match(text)
     if m is None:
