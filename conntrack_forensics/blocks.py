@@ -20,12 +20,15 @@ import numpy as np
 from .diagnostics import Diagnostics
 from .inputs import DECOMPRESS_ERRORS as _READ_ERRORS
 from .inputs import Source
+from .memory import release_free_memory
 
 #: Bytes per block (lines longer than this make a longer block).
 BLOCK_BYTES = 8 * 1024 * 1024
 #: Zero bytes after each block's data.
 PAD = 256
 _READ_BYTES = 256 * 1024
+#: Blocks read between two returns of freed memory to the system (:mod:`.memory`).
+_TRIM_BLOCKS = 16
 #: Masks of a word's k low bytes, k = 0..8 (for :meth:`Block.words`).
 BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 
@@ -66,7 +69,7 @@ class BlockReader:
         >>> diag = Diagnostics()
         >>> source = next(iter_sources(["sample_logs/bogon-nat-listing/var/log/messages"], diag))
         >>> reader = BlockReader(source, diag)
-        >>> sum(b.data().count(b"\\n") for b in reader) > 0
+        >>> sum(b.data().count(b"\n") for b in reader) > 0
         True
     """
 
@@ -81,6 +84,7 @@ class BlockReader:
 
     def __iter__(self) -> Iterator[Block]:
         tail = np.zeros(0, dtype=np.uint8)
+        blocks = 0
         try:
             with self.source.open() as fh:
                 while True:
@@ -96,10 +100,15 @@ class BlockReader:
                     buf[end:end + PAD] = 0
                     if end:
                         yield Block(buf, end)
+                        blocks += 1
+                        if blocks % _TRIM_BLOCKS == 0:
+                            release_free_memory()
                     if got == 0:
                         break
         except OSError as exc:
             self.error, self.cause = "cannot read file", str(exc.strerror or exc)
+        if blocks >= _TRIM_BLOCKS:  # a big file read: what its reading freed goes back
+            release_free_memory()
 
     def _fill(self, fh: IO[bytes], buf: np.ndarray, at: int, count: int) -> int:
         """Read up to ``count`` bytes into ``buf[at:]``; a read error ends the stream."""

@@ -8,8 +8,8 @@ and a file's blocks become one raw frame at the end (:func:`to_raw_frame`).
 A column is a numpy array (``int64``/``float64`` columns), a pandas masked array (``Int64``,
 ``Float64``, ``boolean``), a UTC ``DatetimeArray`` (``datetime``), an Arrow string array,
 :class:`Coded` strings (codes into a list of names) or :class:`Cuts`: strings still lying in a
-byte buffer. Strings from several pieces are gathered
-as Arrow string views pointing into each piece's bytes, then copied out once by one cast.
+byte buffer, gathered at the end as Arrow string views pointing into those bytes and copied out
+by one cast.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def _strings(n: int, pieces: Sequence[tuple[np.ndarray, Any]]) -> pa.Array:
         if isinstance(values, Cuts):
             cuts, ok = values, None
         else:
-            cuts, ok = Cuts.of_arrow(values)
+            cuts, ok = Cuts.of_arrow(values.arrow() if isinstance(values, Coded) else values)
         views[where] = views_of(cuts, number)
         valid[where] = True if ok is None else ok
         buffers.append(pa.py_buffer(cuts.buf))
@@ -212,7 +212,7 @@ def views_of(cuts: Cuts, buffer: int = 0) -> np.ndarray:
     """Arrow string views of ``cuts`` (their bytes being data buffer number ``buffer``).
 
     A view is 16 bytes: the length and either the string itself (up to 12 bytes) or its first
-    4 bytes, the buffer's number and the offset in it.
+    4 bytes, the buffer's number and the offset in it (32 bits: a buffer holds under 2 GiB).
     """
     starts, length = cuts.starts, cuts.ends - cuts.starts
     words = Block(cuts.buf, len(cuts.buf) - PAD).words()
