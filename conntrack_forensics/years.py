@@ -21,6 +21,7 @@ from .timeutil import (
     YearChoice,
     localize,
     rollover_offsets,
+    wall_times,
     year_from_evidence,
     year_not_after,
 )
@@ -100,31 +101,6 @@ def _choose_year(
     year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), now)
     return YearChoice(year, "default", "no dated evidence or modification time: the latest "
                       "year that is not in the future")
-
-
-def wall_times(year: np.ndarray, month: np.ndarray, day: np.ndarray, sod: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Naive ``datetime64[ns]`` of dates and seconds of the day; NaT where no such date.
-
-    >>> stamps, missing = wall_times(np.array([2017, 2017]), np.array([4, 2]),
-    ...                              np.array([27, 29]), np.array([207.5, 0.0]))
-    >>> stamps[0], missing.tolist()
-    (np.datetime64('2017-04-27T00:03:27.500000000'), [False, True])
-    """
-    months = (np.asarray(year, dtype=np.int64) - 1970) * 12 + (month - 1)  # since 1970-01
-    if not len(months):
-        return np.zeros(0, dtype="datetime64[ns]"), np.zeros(0, dtype=bool)
-    low = int(months.min())
-    # the first day of each month in the range (and of the month after), as days since 1970
-    firsts = np.arange(low, int(months.max()) + 2).astype("datetime64[M]").astype(
-        "datetime64[D]").astype(np.int64)
-    start = firsts[months - low]
-    missing = (day < 1) | (day > firsts[months - low + 1] - start)
-    # seconds of the day times 1e9 stay under 2**53: rounding gives the nearest nanosecond
-    nanos = (start + day - 1) * 86_400_000_000_000 + np.round(sod * 1e9).astype(np.int64)
-    stamps = nanos.view("datetime64[ns]")
-    stamps[missing] = np.datetime64("NaT")
-    return stamps, missing
 
 
 def _apply_year(

@@ -13,8 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import conntrack_forensics as cf
-from conntrack_forensics.timeutil import parse_tz, rollover_offsets, tz_name
-from conntrack_forensics.years import wall_times
+from conntrack_forensics.timeutil import parse_tz, rollover_offsets, tz_name, wall_times
 from tests.conftest import set_mtime
 
 DROP = "bogon kernel: nf_conntrack: table full, dropping packet."
