@@ -3,9 +3,12 @@
 By default a host's plain lines within one minute become one ``background`` row
 (:func:`run_rows`), standing where the first of them stands (year inference reads the rows'
 order), numbered and timed by the last, ``count`` the lines; a lone plain line in its minute is
-left to the line-by-line reader, which keeps its text. With ``full`` every plain line becomes a
-``message`` row (:func:`message_rows`), put in file order with the block's rows read line by
-line, column by column (:mod:`._columns`). :class:`Pending` gathers these and hands them on.
+left to the line-by-line reader, which keeps its text. An RFC 3339 time goes on such a row as
+its text, as the rows read line by line have it, so the loader puts both in the same minutes.
+With ``full`` every plain line becomes a ``message`` row (:func:`message_rows`), timed by
+seconds since 1970 where it had an RFC 3339 time, and put in file order with the block's rows
+read line by line, column by column (:mod:`._columns`). :class:`Pending` gathers these and
+hands them on.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class RunRows:
     day: np.ndarray
     sod: np.ndarray  # of the last line
     alone: np.ndarray  # per line of the block: a plain line alone in its host's minute
+    iso: np.ndarray  # the last line's RFC 3339 time (text, as the line-by-line rows have it)
 
     def numbered(self, first: int) -> RunRows:
         """The runs with line numbers, ``first`` being the number of the block's first line."""
@@ -50,8 +54,12 @@ def run_rows(scan: Scan) -> RunRows:
     if not len(rows):
         none = np.zeros(0, dtype=np.int64)
         return RunRows(none, none, np.zeros(0, dtype=object), none, none, none,
-                       none.astype(np.float64), alone)
+                       none.astype(np.float64), alone, np.zeros(0, dtype=object))
     minute = (scan.mon[rows] * 32 + scan.day[rows]) * 1440 + scan.sod[rows] // 60
+    if scan.epoch is not None:  # RFC 3339 lines: minutes since 1970, apart from the others
+        epoch = scan.epoch[rows]
+        minute = np.where(np.isnan(epoch), minute,
+                          np.nan_to_num(epoch // 60).astype(np.int64) + (1 << 40))
     order, run, last = host_runs(scan.host[rows], minute)
     rows = rows[order]
     size = np.bincount(run)
@@ -62,7 +70,19 @@ def run_rows(scan: Scan) -> RunRows:
     starts, ends = rows[head][many], rows[last][many]
     hosts = np.array(scan.hosts + [""], dtype=object)
     return RunRows(starts, ends, hosts[scan.host[ends]], size[many],
-                   scan.mon[ends], scan.day[ends], scan.sod[ends].astype(np.float64), alone)
+                   scan.mon[ends], scan.day[ends], scan.sod[ends].astype(np.float64), alone,
+                   _stamps(scan, ends))
+
+
+def _stamps(scan: Scan, rows: np.ndarray) -> np.ndarray:
+    """The RFC 3339 times of ``rows`` as text (None for the other lines)."""
+    out = np.full(len(rows), None, dtype=object)
+    if scan.epoch is None or scan.host_at is None or scan.buf is None:
+        return out
+    for k, j in enumerate(rows.tolist()):
+        if not np.isnan(scan.epoch[j]):
+            out[k] = bytes(scan.buf[scan.starts[j]:scan.host_at[j] - 1]).decode("ascii")
+    return out
 
 
 def message_rows(block: Block, scan: Scan, first: int, slow: RawBatch) -> Columns:
@@ -85,10 +105,18 @@ def message_rows(block: Block, scan: Scan, first: int, slow: RawBatch) -> Column
         "day": scan.day[rows],
         "sod": scan.sod[rows].astype(np.float64),
     })
+    if scan.epoch is not None:
+        bulk.data["epoch"] = _seconds(scan.epoch[rows])
     if not len(slow):
         return bulk
     return interleave(bulk, first + rows, Columns.of_batch(slow),
                       np.asarray(slow.cols["line"], dtype=np.int64))
+
+
+def _seconds(epoch: np.ndarray) -> pd.arrays.FloatingArray:
+    """Seconds since 1970, NaN as missing."""
+    missing = np.isnan(epoch)
+    return pd.arrays.FloatingArray(np.where(missing, 0.0, epoch), missing)
 
 
 class Pending:
@@ -126,6 +154,7 @@ class Pending:
                 "mon": np.concatenate([r.mon for r in self.runs]),
                 "day": np.concatenate([r.day for r in self.runs]),
                 "sod": np.concatenate([r.sod for r in self.runs]),
+                "iso": pd.array(np.concatenate([r.iso for r in self.runs]), dtype="string"),
             }, order=np.concatenate([r.order for r in self.runs])))
         parts = [p for p in parts if len(p)] or parts[:1]
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)

@@ -1,12 +1,14 @@
-"""Blocks of RFC 3164 lines split into fields with array operations: the syslog fast path.
+"""Blocks of syslog lines split into fields with array operations: the syslog fast path.
 
 A block is bytes holding whole lines. One pass of Hyperscan over the block (of RE2 through
 pyarrow, line by line, when Hyperscan is missing) marks the lines that must be read one by one:
 those with any of the classifier's words (:data:`~..classify.PREFILTER_WORDS`), a
 ``repeated``, or a byte outside printable ASCII. Every other line that starts
-``Mmm dd hh:mm:ss host `` and goes on with a message is split here, a few numpy operations per
-block: month, day, second of the day, and the host as a code into the block's host names; on
-request also the program, the pid and where the message starts. Eight bytes are read at a time
+``Mmm dd hh:mm:ss host `` (RFC 3164) or ``YYYY-MM-DDTHH:MM:SS.ffffff+hh:mm host `` (RFC 3339 as
+rsyslog writes it) and goes on with a message is split here, a few numpy operations per block:
+month, day and second of the day (RFC 3164) or seconds since 1970 (RFC 3339), and the host as
+a code into the block's host names; on request also the program, the pid and where the message
+starts. Eight bytes are read at a time
 as one integer (a strided view), so finding where a host name or a program ends costs a few
 integer operations per line, not a loop over its bytes.
 
@@ -33,6 +35,7 @@ import pyarrow.compute as pc
 
 from ..blocks import BYTE_MASKS, Block
 from ..classify import PREFILTER_WORDS
+from ..timeutil import wall_times
 
 #: Lines the fast path leaves to the line-by-line parser: the classifier's words, a repeat, a
 #: byte outside printable ASCII (tab and line ends aside).
@@ -65,6 +68,11 @@ class Scan:
     programs: list[str] = field(default_factory=list)
     pid: np.ndarray | None = None  # -1: none
     msg_start: np.ndarray | None = None
+    #: Seconds since 1970 (UTC) of the RFC 3339 lines taken (NaN elsewhere); None if none was.
+    epoch: np.ndarray | None = None
+    #: Where each line's host starts (after its time and a space), and the block's bytes.
+    host_at: np.ndarray | None = None
+    buf: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -99,13 +107,27 @@ def _split(buf: np.ndarray, size: int, starts: np.ndarray, ends: np.ndarray, fie
            ) -> Scan:
     words = Block(buf, size).words()
     ok, mon, day, sod = _stamp(words, starts, ends)
-    host_end, ok = _name_end(words, starts + 16, ok, _whitespace)
+    host_at = starts + 16
+    epoch = None
+    dated = np.flatnonzero((buf[starts] >= 48) & (buf[starts] <= 57))  # RFC 3339 candidates
+    if len(dated):
+        good, seconds, at = _rfc3339(words, buf, starts[dated], ends[dated])
+        if good.any():
+            dated, seconds, at = dated[good], seconds[good], at[good]
+            ok[dated] = True
+            mon[dated], day[dated], sod[dated] = 0, 0, 0
+            host_at = host_at.copy()
+            host_at[dated] = at
+            epoch = np.full(len(starts), np.nan)
+            epoch[dated] = seconds
+    host_end, ok = _name_end(words, host_at, ok, _whitespace)
     # the host is followed by one space and a message; a host ending in ':' is a tag instead
     ok &= (buf[host_end] == 32) & (host_end + 1 < ends) & (buf[host_end + 1] > 32)
-    ok &= (host_end > starts + 16) & (buf[host_end - 1] != 58)
+    ok &= (host_end > host_at) & (buf[host_end - 1] != 58)
     ok &= ~_loud(buf, size, starts, np.where(ok, host_end + 1, starts))
-    host, hosts = _names(words, buf, starts + 16, host_end, ok)
-    scan = Scan(starts, ends, ok, mon, day, sod, host, hosts)
+    host, hosts = _names(words, buf, host_at, host_end, ok)
+    scan = Scan(starts, ends, ok, mon, day, sod, host, hosts, epoch=epoch, host_at=host_at,
+                buf=buf)
     if fields:
         _tag(scan, words, buf, host_end + 1)
     return scan
@@ -218,6 +240,67 @@ def _stamp(words: np.ndarray, starts: np.ndarray, ends: np.ndarray
         nib(w1, 5) * 10 + nib(w1, 6)
     ok &= (day >= 1) & (day <= 31) & (hour <= 23) & (minute <= 59) & (second <= 60)
     return ok, mon + 1, day, hour * 3600 + minute * 60 + second
+
+
+# "YYYY-MM-", "DDTHH:MM", ":SS": the fixed part of an RFC 3339 time as three words
+_ISO_DIGITS = ((0, 1, 2, 3, 5, 6), (0, 1, 3, 4, 6, 7), (1, 2))
+_ISO_FIXED = (_bytes_mask((4, 7)), _bytes_mask((2, 5)), _bytes_mask((0,)))
+_ISO_SEPS = (_bytes_mask((4, 7), 45), _bytes_mask((2,), 84) | _bytes_mask((5,), 58),
+             _bytes_mask((0,), 58))
+
+
+def _is_digits(w: np.ndarray, positions: Iterable[int]) -> np.ndarray:
+    """Whether the bytes of ``w`` at ``positions`` are all decimal digits."""
+    nibble, threes = _bytes_mask(positions, 0xF0), _bytes_mask(positions, 0x30)
+    sixes = _bytes_mask(positions, 0x06)
+    return ((w & nibble) == threes) & (((w + sixes) & nibble) == threes)
+
+
+def _nib(w: np.ndarray, k: int) -> np.ndarray:
+    return ((w >> np.uint64(8 * k)) & np.uint64(0xF)).astype(np.int64)
+
+
+def _rfc3339(words: np.ndarray, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lines starting with an RFC 3339 time and a space; their UTC seconds; their hosts' starts.
+
+    The time is ``YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+hh:mm|-hh:mm)``, as rsyslog's
+    ``RSYSLOG_FileFormat`` writes it (Ubuntu's default). Other shapes (a space for ``T``,
+    three or nine decimals, ``+hhmm``, no zone, a leap second) are left to the regular
+    expressions.
+    """
+    w = [words[starts + 8 * k] for k in range(3)]
+    ok = ends - starts >= 22
+    for word, digits, fixed, seps in zip(w, _ISO_DIGITS, _ISO_FIXED, _ISO_SEPS, strict=True):
+        ok &= ((word & fixed) == seps) & _is_digits(word, digits)
+    year = _nib(w[0], 0) * 1000 + _nib(w[0], 1) * 100 + _nib(w[0], 2) * 10 + _nib(w[0], 3)
+    month, day = _nib(w[0], 5) * 10 + _nib(w[0], 6), _nib(w[1], 0) * 10 + _nib(w[1], 1)
+    hour, minute = _nib(w[1], 3) * 10 + _nib(w[1], 4), _nib(w[1], 6) * 10 + _nib(w[1], 7)
+    second = _nib(w[2], 1) * 10 + _nib(w[2], 2)
+    ok &= (year >= 1970) & (year <= 2200) & (month >= 1) & (month <= 12) & (hour <= 23) \
+        & (minute <= 59) & (second <= 59)
+    fraction = buf[starts + 19] == 46  # "."
+    count, micros = _digits(words[starts + 20])
+    ok &= ~fraction | (count == 6)
+    zone = starts + np.where(fraction, 26, 19)
+    sign = buf[zone]
+    utc = sign == 90  # "Z"
+    offset_word = words[zone + 1]  # "hh:mm"
+    offset = (_nib(offset_word, 0) * 10 + _nib(offset_word, 1)) * 3600 \
+        + (_nib(offset_word, 3) * 10 + _nib(offset_word, 4)) * 60
+    signed = ((sign == 43) | (sign == 45)) & _is_digits(offset_word, (0, 1, 3, 4)) \
+        & (((offset_word >> np.uint64(16)) & np.uint64(0xFF)) == 58) \
+        & (_nib(offset_word, 0) * 10 + _nib(offset_word, 1) <= 23) \
+        & (_nib(offset_word, 3) * 10 + _nib(offset_word, 4) <= 59)
+    ok &= utc | signed
+    end = np.where(utc, zone + 1, zone + 6)
+    ok &= (buf[end] == 32) & (end + 1 < ends)
+    sod = hour * 3600 + minute * 60 + second + np.where(fraction, micros / 1e6, 0.0)
+    wall, missing = wall_times(np.where(ok, year, 1970), np.where(ok, month, 1), day, sod)
+    ok &= ~missing
+    nanos = wall.view(np.int64) - np.where(sign == 45, -offset, np.where(utc, 0, offset)) \
+        * 1_000_000_000
+    return ok, nanos / 1e9, end + 1
 
 
 def _whitespace(w: np.ndarray) -> np.ndarray:

@@ -11,8 +11,8 @@ Three line layouts, detected per line:
 become an event of the repeated message's kind with ``count`` N: the host's last message from
 the same program, else the host's last message (a repeat of a plain line stays plain).
 
-Plain RFC 3164 lines (most of a big log) are split in bulk by :mod:`._rfc3164` and counted or
-kept by :mod:`._bulk`; every other line is read here, one by one.
+Plain RFC 3164 and RFC 3339 lines (most of a big log) are split in bulk by :mod:`._rfc3164`
+and counted or kept by :mod:`._bulk`; every other line is read here, one by one.
 """
 
 from __future__ import annotations
@@ -141,9 +141,12 @@ class _Lines:
         if not len(at):
             return
         j = after + int(at[0])
+        epoch = float(scan.epoch[j]) if scan.epoch is not None else np.nan
         batch.add(self.reboot[0], self.reboot[1], host=scan.hosts[scan.host[j]],
                   kind=Kind.BOOT, evidence=self.reboot[1],
-                  mdsod=(int(scan.mon[j]), int(scan.day[j]), float(scan.sod[j])))
+                  epoch=None if np.isnan(epoch) else epoch,
+                  mdsod=None if not np.isnan(epoch) else
+                  (int(scan.mon[j]), int(scan.day[j]), float(scan.sod[j])))
         self.reboot = None
 
     def repeated(self, host: str | None, program: str | None, lineno: int) -> Classified:

@@ -53,6 +53,22 @@ TRICKY = [
     "Dec 31 23:59:59 h ",
     "",
     "not syslog at all",
+    "2024-03-14T09:12:03.481205+00:00 web-1 kernel: rsyslog's RSYSLOG_FileFormat",
+    "2024-03-14T09:12:03Z h sshd[77]: UTC, no fraction",
+    "2024-03-14T09:12:03.481205-05:30 h cron[1]: a negative offset",
+    "2024-12-31T23:59:59.999999+14:00 h app: the year's last microsecond, far east",
+    "2024-02-29T00:00:00Z h app: a leap day",
+    "2023-02-29T00:00:00Z h app: no such day",
+    "2024-03-14 09:12:03Z h app: a space for T",
+    "2024-03-14T09:12:60Z h app: a leap second",
+    "2024-03-14T09:12:03.481+00:00 h app: milliseconds",
+    "2024-03-14T09:12:03,481205+00:00 h app: a comma",
+    "2024-03-14T09:12:03+0000 h app: no colon in the offset",
+    "2024-03-14T09:12:03 h app: no zone",
+    "2024-03-14T09:12:03+24:00 h app: offset 24 hours",
+    "2024-13-14T09:12:03Z h app: month 13",
+    "2024-03-14T09:12:03Z",
+    "2024-03-14T09:12:03Z h",
 ]
 
 
@@ -68,7 +84,15 @@ def _compare(lines: list[str]) -> Scan:
         m = _match(text)
         assert m is not None, line
         assert not PREFILTER.search(text) and "repeated" not in text
-        assert m.mdsod == (scan.mon[i], scan.day[i], float(scan.sod[i])), line
+        if m.iso is not None:  # as the loader reads it
+            text_time = m.iso.replace(",", ".").replace(" ", "T")
+            expected = pd.to_datetime(pd.Series([text_time]), format="ISO8601", utc=True,
+                                      errors="coerce")[0]
+            assert scan.epoch is not None and scan.mon[i] == 0, line
+            assert round(scan.epoch[i] * 1e6) == expected.value // 1000, line
+        else:
+            assert scan.epoch is None or np.isnan(scan.epoch[i]), line
+            assert m.mdsod == (scan.mon[i], scan.day[i], float(scan.sod[i])), line
         assert m.host == scan.hosts[scan.host[i]], line
         program = scan.programs[scan.program[i]] if scan.program[i] >= 0 else None
         assert (m.program, m.pid) == (program, None if scan.pid[i] < 0 else scan.pid[i]), line
@@ -82,6 +106,8 @@ def test_tricky_lines_read_alike() -> None:
     taken = [ln for ln, fast in zip(TRICKY, scan.fast, strict=True) if fast]
     assert taken[:4] == TRICKY[:4]  # the common shapes do take the fast path
     assert "Dec 31 23:59:59 h app: caf\u00e9" not in taken  # non-ASCII is read line by line
+    iso = [ln for ln in TRICKY if ln[:1].isdigit()]
+    assert [ln in taken for ln in iso] == [True] * 5 + [False] * (len(iso) - 5)
 
 
 _name = st.text(alphabet="abcxyz-._:[]0123456789 ", min_size=0, max_size=40)
@@ -96,8 +122,21 @@ _line = st.builds(
             max_size=30))
 
 
+_iso_line = st.builds(
+    lambda y, mo, d, t, h, mi, s, frac, zone, host, prog, pid, sep, msg: (
+        f"{y:04d}-{mo:02d}-{d:02d}{t}{h:02d}:{mi:02d}:{s:02d}{frac}{zone} {host} "
+        f"{prog}{pid}{sep}{msg}"),
+    st.sampled_from([1969, 1970, 2000, 2023, 2024, 2201]), st.integers(0, 13),
+    st.integers(0, 32), st.sampled_from(["T", " ", "t"]), st.integers(0, 25),
+    st.integers(0, 61), st.integers(0, 61),
+    st.sampled_from(["", ".000000", ".481205", ".999999", ".481", ".4812051", ",481205", "."]),
+    st.sampled_from(["Z", "z", "+00:00", "-05:30", "+14:00", "+0530", "", "+24:00", "-00:60"]),
+    _name, _name, st.sampled_from(["", "[42]", "[x]"]), st.sampled_from([": ", ":", " "]),
+    st.text(alphabet="abc :[]", max_size=10))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_line, min_size=1, max_size=20))
+@given(st.lists(_line | _iso_line, min_size=1, max_size=20))
 def test_property_fast_path_agrees_with_the_regexes(lines: list[str]) -> None:
     _compare(lines)
 
@@ -112,12 +151,14 @@ def _slow_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_rfc3164, "scan_block", nothing_fast)
 
 
-def _log(tmp_path: Path) -> Path:
+def _log(tmp_path: Path, style: str = "rfc3164") -> Path:
     lines = []
     for i in range(3000):
         host = ("web1", "web2", "gw")[i % 3 if i % 7 else 0]
         minute, second = divmod(i // 2, 60)
-        stamp = f"Dec 31 {minute // 60 + 22:02d}:{minute % 60:02d}:{second:02d}"
+        clock = f"{minute // 60 + 22:02d}:{minute % 60:02d}:{second:02d}"
+        stamp = f"Dec 31 {clock}" if style == "rfc3164" else \
+            f"2016-12-31T{clock}.{i * 7919 % 10**6:06d}+01:00"
         if i % 97 == 5:
             text = "kernel: nf_conntrack: table full, dropping packet."
         elif i % 89 == 7:
@@ -129,22 +170,26 @@ def _log(tmp_path: Path) -> Path:
         if i == 1500:  # journalctl's separator: the boot takes the next line's time and host
             lines.append("-- Reboot --")
         lines.append(f"{stamp} {host} {text}")
-    lines += ["Jan  1 00:00:01 web1 app: next year", "Jan  1 00:00:02 web1 app: x",
-              "Jan  1 00:00:02 web1 app: last message repeated 2 times"]
+    new_year = ["Jan  1 00:00:01", "Jan  1 00:00:02", "Jan  1 00:00:02"] if style == "rfc3164" \
+        else ["2017-01-01T00:00:01Z", "2017-01-01T00:00:02Z", "2017-01-01T00:00:02Z"]
+    lines += [f"{new_year[0]} web1 app: next year", f"{new_year[1]} web1 app: x",
+              f"{new_year[2]} web1 app: last message repeated 2 times"]
     path = tmp_path / "messages"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
+@pytest.mark.parametrize("style", ["rfc3164", "rfc3339"])
 @pytest.mark.parametrize("full", [True, False], ids=["full", "background"])
 def test_load_is_the_same_with_and_without_the_fast_path(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool) -> None:
-    path = _log(tmp_path)
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool, style: str) -> None:
+    path = _log(tmp_path, style)
     fast = cf.load(path, year=2017, tz="UTC", full=full)
     _slow_only(monkeypatch)
     slow = cf.load(path, year=2017, tz="UTC", full=full)
     assert fast.inputs[0].records == slow.inputs[0].records == 3004
-    columns = ["time", "host", "program", "pid", "kind", "message", "count", "line"]
+    columns = ["time", "time_quality", "host", "program", "pid", "kind", "message", "count",
+               "line"]
     if full:
         pd.testing.assert_frame_equal(fast.events[columns], slow.events[columns])
     else:  # the same lines counted per host and minute (rows may be cut differently)
