@@ -92,6 +92,23 @@ def make(size_mib: int) -> Path:
     return path
 
 
+def rfc3339(path: Path) -> Path:
+    """``path`` with every time written as rsyslog's ``RSYSLOG_FileFormat`` does (Ubuntu)."""
+    out = path.with_name(path.name.replace("messages", "syslog-rfc3339"))
+    if out.exists():
+        return out
+    months = {m: i for i, m in enumerate(
+        "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+    tmp = out.with_suffix(".part")
+    with path.open(encoding="utf-8") as src, tmp.open("w", encoding="utf-8") as dst:
+        for n, line in enumerate(src):
+            mon, day, clock = line[:3], int(line[4:6]), line[7:15]
+            dst.write(f"2017-{months[mon]:02d}-{day:02d}T{clock}.{n * 7919 % 10**6:06d}+00:00"
+                      f"{line[15:]}")
+    tmp.rename(out)
+    return out
+
+
 def gz(path: Path) -> Path:
     out = path.with_name(path.name + ".gz")
     if not out.exists():
@@ -206,6 +223,14 @@ def main() -> None:
     rows.append(("gzip: report(.gz) - report(plain) vs zcat",
                  f"{extra:.2f} s vs {zcat:.2f} s (zcat | grep {zgrep:.2f} s, report .gz "
                  f"{rep_gz.seconds:.2f} s)", "<= zcat", extra <= zcat))
+
+    iso = rfc3339(small)
+    iso_grep = shell_time(f"grep -F -f {patterns} {iso} > {tmp / 'grep3.out'}", args.repeat)
+    rep_iso = run_python(REPORT.format(path=str(iso), out=str(tmp / "pm4.json")), args.repeat)
+    rows.append((f"report RFC 3339 syslog {args.small_mib} MiB / grep -F -f",
+                 f"{rep_iso.seconds:.2f} s / {iso_grep:.2f} s = "
+                 f"{rep_iso.seconds / iso_grep:.1f}x (report {args.small_mib} MiB messages: "
+                 f"{rep_small.seconds:.2f} s)", "reported", None))
 
     tools = plaso_tools(args.plaso_bin)
     if tools is not None:
