@@ -209,35 +209,43 @@ _FIXED_0 = _bytes_mask((3, 6))
 _FIXED_1 = _bytes_mask((1, 4, 7))
 _SPACES_0 = _bytes_mask((3, 6), 32)
 _SEPS_1 = _bytes_mask((1, 4), 58) | _bytes_mask((7,), 32)
-_NIBBLE_0, _NIBBLE_1 = _bytes_mask(_DIGITS_0, 0xF0), _bytes_mask(_DIGITS_1, 0xF0)
-_THREES_0, _THREES_1 = _bytes_mask(_DIGITS_0, 0x30), _bytes_mask(_DIGITS_1, 0x30)
-_SIXES_0, _SIXES_1 = _bytes_mask(_DIGITS_0, 0x06), _bytes_mask(_DIGITS_1, 0x06)
 _MONTH_MASK = np.uint64(0xFFFFFF)
+
+
+def _is_digits(w: np.ndarray, positions: Iterable[int]) -> np.ndarray:
+    """Whether the bytes of ``w`` at ``positions`` are all decimal digits.
+
+    A byte is a digit when its high nibble is 3 and adding 6 keeps it so (0x30-0x39).
+    """
+    nibble, threes = _bytes_mask(positions, 0xF0), _bytes_mask(positions, 0x30)
+    sixes = _bytes_mask(positions, 0x06)
+    return ((w & nibble) == threes) & (((w + sixes) & nibble) == threes)
+
+
+def _nib(w: np.ndarray, k: int) -> np.ndarray:
+    """The low nibble of byte ``k`` of each word: a digit's value."""
+    return ((w >> np.uint64(8 * k)) & np.uint64(0xF)).astype(np.int64)
+
+
+def _pair(w: np.ndarray, k: int) -> np.ndarray:
+    """The two-digit number in bytes ``k`` and ``k + 1`` of each word."""
+    return _nib(w, k) * 10 + _nib(w, k + 1)
 
 
 def _stamp(words: np.ndarray, starts: np.ndarray, ends: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lines starting ``Mmm dd hh:mm:ss `` (day space-padded or two digits), and their values.
-
-    A byte is a digit when its high nibble is 3 and adding 6 keeps it so (0x30-0x39).
-    """
+    """Lines starting ``Mmm dd hh:mm:ss `` (day space-padded or two digits), and their values."""
     w0, w1 = words[starts], words[starts + 8]
     code = w0 & _MONTH_MASK
     at = np.minimum(np.searchsorted(_MONTH_CODES, code, sorter=_SORTER), 11)
     mon = _SORTER[at]
     ok = (_MONTH_CODES[mon] == code) & (ends - starts >= 19)
     ok &= ((w0 & _FIXED_0) == _SPACES_0) & ((w1 & _FIXED_1) == _SEPS_1)
-    ok &= ((w0 & _NIBBLE_0) == _THREES_0) & (((w0 + _SIXES_0) & _NIBBLE_0) == _THREES_0)
-    ok &= ((w1 & _NIBBLE_1) == _THREES_1) & (((w1 + _SIXES_1) & _NIBBLE_1) == _THREES_1)
+    ok &= _is_digits(w0, _DIGITS_0) & _is_digits(w1, _DIGITS_1)
     tens = (w0 >> np.uint64(32)) & np.uint64(0xFF)
     ok &= (tens == 32) | ((tens >= 48) & (tens <= 51))
-
-    def nib(w: np.ndarray, k: int) -> np.ndarray:
-        return ((w >> np.uint64(8 * k)) & np.uint64(0xF)).astype(np.int64)
-
-    day = np.where(tens == 32, 0, nib(w0, 4)) * 10 + nib(w0, 5)
-    hour, minute, second = nib(w0, 7) * 10 + nib(w1, 0), nib(w1, 2) * 10 + nib(w1, 3), \
-        nib(w1, 5) * 10 + nib(w1, 6)
+    day = np.where(tens == 32, 0, _nib(w0, 4)) * 10 + _nib(w0, 5)
+    hour, minute, second = _nib(w0, 7) * 10 + _nib(w1, 0), _pair(w1, 2), _pair(w1, 5)
     ok &= (day >= 1) & (day <= 31) & (hour <= 23) & (minute <= 59) & (second <= 60)
     return ok, mon + 1, day, hour * 3600 + minute * 60 + second
 
@@ -247,17 +255,6 @@ _ISO_DIGITS = ((0, 1, 2, 3, 5, 6), (0, 1, 3, 4, 6, 7), (1, 2))
 _ISO_FIXED = (_bytes_mask((4, 7)), _bytes_mask((2, 5)), _bytes_mask((0,)))
 _ISO_SEPS = (_bytes_mask((4, 7), 45), _bytes_mask((2,), 84) | _bytes_mask((5,), 58),
              _bytes_mask((0,), 58))
-
-
-def _is_digits(w: np.ndarray, positions: Iterable[int]) -> np.ndarray:
-    """Whether the bytes of ``w`` at ``positions`` are all decimal digits."""
-    nibble, threes = _bytes_mask(positions, 0xF0), _bytes_mask(positions, 0x30)
-    sixes = _bytes_mask(positions, 0x06)
-    return ((w & nibble) == threes) & (((w + sixes) & nibble) == threes)
-
-
-def _nib(w: np.ndarray, k: int) -> np.ndarray:
-    return ((w >> np.uint64(8 * k)) & np.uint64(0xF)).astype(np.int64)
 
 
 def _rfc3339(words: np.ndarray, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
@@ -273,10 +270,9 @@ def _rfc3339(words: np.ndarray, buf: np.ndarray, starts: np.ndarray, ends: np.nd
     ok = ends - starts >= 22
     for word, digits, fixed, seps in zip(w, _ISO_DIGITS, _ISO_FIXED, _ISO_SEPS, strict=True):
         ok &= ((word & fixed) == seps) & _is_digits(word, digits)
-    year = _nib(w[0], 0) * 1000 + _nib(w[0], 1) * 100 + _nib(w[0], 2) * 10 + _nib(w[0], 3)
-    month, day = _nib(w[0], 5) * 10 + _nib(w[0], 6), _nib(w[1], 0) * 10 + _nib(w[1], 1)
-    hour, minute = _nib(w[1], 3) * 10 + _nib(w[1], 4), _nib(w[1], 6) * 10 + _nib(w[1], 7)
-    second = _nib(w[2], 1) * 10 + _nib(w[2], 2)
+    year = _pair(w[0], 0) * 100 + _pair(w[0], 2)
+    month, day = _pair(w[0], 5), _pair(w[1], 0)
+    hour, minute, second = _pair(w[1], 3), _pair(w[1], 6), _pair(w[2], 1)
     ok &= (year >= 1970) & (year <= 2200) & (month >= 1) & (month <= 12) & (hour <= 23) \
         & (minute <= 59) & (second <= 59)
     fraction = buf[starts + 19] == 46  # "."
@@ -286,12 +282,11 @@ def _rfc3339(words: np.ndarray, buf: np.ndarray, starts: np.ndarray, ends: np.nd
     sign = buf[zone]
     utc = sign == 90  # "Z"
     offset_word = words[zone + 1]  # "hh:mm"
-    offset = (_nib(offset_word, 0) * 10 + _nib(offset_word, 1)) * 3600 \
-        + (_nib(offset_word, 3) * 10 + _nib(offset_word, 4)) * 60
+    offset_hours, offset_minutes = _pair(offset_word, 0), _pair(offset_word, 3)
+    offset = offset_hours * 3600 + offset_minutes * 60
     signed = ((sign == 43) | (sign == 45)) & _is_digits(offset_word, (0, 1, 3, 4)) \
         & (((offset_word >> np.uint64(16)) & np.uint64(0xFF)) == 58) \
-        & (_nib(offset_word, 0) * 10 + _nib(offset_word, 1) <= 23) \
-        & (_nib(offset_word, 3) * 10 + _nib(offset_word, 4) <= 59)
+        & (offset_hours <= 23) & (offset_minutes <= 59)
     ok &= utc | signed
     end = np.where(utc, zone + 1, zone + 6)
     ok &= (buf[end] == 32) & (end + 1 < ends)
@@ -412,8 +407,7 @@ def _tag(scan: Scan, words: np.ndarray, buf: np.ndarray, at: np.ndarray) -> None
     scan.msg_start = msg
 
 
-_ALL = _bytes_mask(range(8))
-_NIBBLES, _THREES, _SIXES = _ALL & _bytes_mask(range(8), 0xF0), _bytes_mask(range(8), 0x30), \
+_NIBBLES, _THREES, _SIXES = _bytes_mask(range(8), 0xF0), _bytes_mask(range(8), 0x30), \
     _bytes_mask(range(8), 0x06)
 _LOW7 = _bytes_mask(range(8), 0x7F)
 
