@@ -23,7 +23,7 @@ from .correlate import (
 )
 from .diagnostics import Diagnostics
 from .errors import ConntrackForensicsError, InputNotFoundError, ReportError, UsageError
-from .load import InputSummary, LoadResult, Settings, load
+from .events.load import InputSummary, LoadResult, Settings, load
 from .model import EVENT_COLUMNS, Kind, TimeQuality
 from .parsers import formats
 from .plots import plot_drops, plot_event_strip, plot_host_heatmap

@@ -15,8 +15,8 @@ from ._version import __version__
 from .correlate import DEFAULT_GAP, Incident, correlate
 from .correlate.fleet import ConntrackWarning, FleetWindow, conntrack_warnings, fleet_windows
 from .errors import UsageError
-from .load import InputSummary, LoadResult, PathsArg, Settings, load
-from .timefmt import rfc3339
+from .events.load import InputSummary, LoadResult, PathsArg, Settings, load
+from .times import rfc3339
 
 SCHEMA = "conntrack-forensics/postmortem/v1"
 
@@ -31,6 +31,8 @@ class Analysis(ReprHtmlMixin):
         >>> analysis.incidents[0].trigger.command
         'iptables -t nat -L'
     """
+
+    _html_template = "summary.html.j2"
 
     events: pd.DataFrame
     incidents: list[Incident]
@@ -100,10 +102,8 @@ class Analysis(ReprHtmlMixin):
 
         return _maybe_write(render_html(self), path)
 
-    def _repr_html_(self) -> str:
-        from .report.html import render_summary
-
-        return render_summary(self)
+    def _html_context(self) -> dict[str, Any]:
+        return {"a": self, "data": self.to_dict()}
 
     def plot(self, ax: Any = None) -> Any:
         """Drops per second of every incident on a matplotlib axis (created if not given)."""

@@ -20,7 +20,7 @@ import click
 from ._version import __version__
 from .correlate import DEFAULT_GAP
 from .errors import ConntrackForensicsError, ReportError, UsageError
-from .timefmt import rfc3339
+from .times import rfc3339
 
 F = TypeVar("F", bound=Callable[..., Any])
 REPORT_FORMATS = ("html", "md", "json")
@@ -195,7 +195,7 @@ def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str
     Times are RFC 3339 UTC. The timesketch format is the CSV Timesketch imports (message,
     datetime, timestamp_desc); events without a time are left out of it and counted on stderr.
     """
-    from .load import load
+    from .events.load import load
     from .report.timeline_export import write_timeline
 
     with _progress(paths) as progress:

@@ -1,7 +1,7 @@
 """The event model shared by every parser: column names, dtypes and vocabularies.
 
 One row per event; see CONTRACT section 3. Parsers emit *raw batches* (plain column lists,
-times not yet resolved); :mod:`conntrack_forensics.load` resolves the times and builds the
+times not yet resolved); :mod:`conntrack_forensics.events` resolves the times and builds the
 final frame with :func:`to_frame`.
 """
 

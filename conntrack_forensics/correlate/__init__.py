@@ -14,8 +14,8 @@ from typing import Any, cast
 
 import pandas as pd
 
-from ..classify import CONNTRACK_MODULES, UPTIME_PREFIX
 from ..model import Kind
+from ..parsers.classify import CONNTRACK_MODULES, UPTIME_PREFIX
 from . import outcome, remedies, timeline, triggers
 from .explain import explanation
 from .incidents import HostView, bursts, count, host_views, table_fill, table_size

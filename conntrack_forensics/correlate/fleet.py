@@ -24,9 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..classify import UPTIME_PREFIX
 from ..model import Kind
-from ..timefmt import rfc3339
+from ..parsers.classify import UPTIME_PREFIX
+from ..times import rfc3339
 from .incidents import per_second
 from .model import Incident, ref
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..classify import CONNTRACK_MODULES
 from ..model import Kind
+from ..parsers.classify import CONNTRACK_MODULES
 from .knowledge import SIZE_VALUE, match_recovery
 from .model import ref
 

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .._display import ReprHtmlMixin
-from ..timefmt import rfc3339
+from ..times import rfc3339
 
 
 def ref(source: str, line: Any) -> str:
@@ -121,6 +121,8 @@ class TimelineEntry:
 class Incident(ReprHtmlMixin):
     """One conntrack table-full incident on one host (CONTRACT section 4)."""
 
+    _html_template = "incident_card.html.j2"
+
     host: str
     start: pd.Timestamp
     end: pd.Timestamp
@@ -190,7 +192,5 @@ class Incident(ReprHtmlMixin):
             "timeline": [t.to_dict() for t in self.timeline],
         }
 
-    def _repr_html_(self) -> str:
-        from ..report.html import render_incident_card
-
-        return render_incident_card(self)
+    def _html_context(self) -> dict[str, Any]:
+        return {"inc": self.to_dict()}

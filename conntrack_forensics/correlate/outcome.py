@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..model import Kind
-from ..timefmt import rfc3339
+from ..times import rfc3339
 from .incidents import HostView
 from .knowledge import SIZE_VALUE, match_recovery
 from .model import Candidate, Recovery, evidence_text, ref

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..model import Kind, TimeQuality
-from ..timefmt import rfc3339
+from ..times import rfc3339
 from .incidents import HostView
 from .knowledge import match_command
 from .model import Candidate, ref

@@ -11,7 +11,7 @@ import pkgutil
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import formats, parsers, pick, pick_binary, register
 
-_INFRASTRUCTURE = {"base", "registry"}
+_INFRASTRUCTURE = {"background", "base", "classify", "registry"}
 
 for _info in pkgutil.iter_modules(__path__):
     if _info.name not in _INFRASTRUCTURE and not _info.name.startswith("_"):

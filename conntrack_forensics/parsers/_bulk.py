@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..background import host_runs, plain_lines
-from ..blocks import Block
+from ..inputs.blocks import Block
 from ..model import Kind
 from ._columns import Coded, Columns, Cuts, interleave, to_raw_frame
 from ._rfc3164 import Scan
+from .background import host_runs, plain_lines
 from .base import RawBatch, raw_frame, take_rows
 
 

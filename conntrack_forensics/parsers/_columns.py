@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..blocks import BYTE_MASKS, PAD, Block
+from ..inputs.blocks import BYTE_MASKS, PAD, Block
 from .base import RAW_DTYPES, RawBatch, raw_column
 
 

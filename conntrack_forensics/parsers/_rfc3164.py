@@ -33,9 +33,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..blocks import BYTE_MASKS, Block
-from ..classify import PREFILTER_WORDS
-from ..timeutil import wall_times
+from ..inputs.blocks import BYTE_MASKS, Block
+from ..times import wall_times
+from .classify import PREFILTER_WORDS
 
 #: Lines the fast path leaves to the line-by-line parser: the classifier's words, a repeat, a
 #: byte outside printable ASCII (tab and line ends aside).

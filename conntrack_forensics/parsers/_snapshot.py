@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..classify import Classified
 from ..model import Kind
 from .base import ParseContext, RawBatch
+from .classify import Classified
 
 #: The format column's value of every snapshot parser.
 SNAPSHOT = "snapshot"

@@ -41,9 +41,9 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..classify import Classified
 from ..model import Kind
 from .base import Head, ParseContext, Parser, RawBatch
+from .classify import Classified
 from .registry import register
 
 #: A group ends once this many records of other events have followed its last record.

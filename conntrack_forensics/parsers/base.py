@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..blocks import LineChunk, iter_line_chunks
-from ..classify import PLAIN, Classified
 from ..diagnostics import Diagnostics
-from ..inputs import Source
+from ..inputs.blocks import LineChunk, iter_line_chunks
+from ..inputs.source import Source
 from ..model import Kind
+from .classify import PLAIN, Classified
 
 MAX_CONSECUTIVE_FAILURES = 1000
 SNIFF_THRESHOLD = 0.5

@@ -16,8 +16,8 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from ..classify import classify
 from .base import Head, ParseContext, Parser, RawBatch
+from .classify import classify
 from .registry import register
 
 _RAW = re.compile(r"(?:<\d{1,3}>)?\[\s*(?P<up>\d+\.\d+)\]\s?(?P<msg>.*)")

@@ -33,7 +33,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO
 
-from ..inputs import Source
+from ..inputs.source import Source
 from .base import Head, ParseContext, Parser, RawBatch
 from .journal_export import READ_ERRORS, export_batches
 from .registry import register

@@ -27,9 +27,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..classify import classify
 from ..model import Kind
 from .base import Head, ParseContext, Parser, RawBatch
+from .classify import classify
 from .registry import register
 
 #: Rows per yielded batch.

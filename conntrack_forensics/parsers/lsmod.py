@@ -24,9 +24,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..classify import CONNTRACK_MODULES
 from ._snapshot import SNAPSHOT, Facts, lines, snapshot_batch
 from .base import Head, ParseContext, Parser, RawBatch
+from .classify import CONNTRACK_MODULES
 from .registry import register
 
 _HEADER = re.compile(r"Module\s+Size\s+Used\s+by")

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..classify import BUCKETS_KEYS, COUNT_KEYS, MAX_KEYS
 from ._snapshot import SNAPSHOT, Facts, describe, lines, snapshot_batch
 from .base import Head, ParseContext, Parser, RawBatch
+from .classify import BUCKETS_KEYS, COUNT_KEYS, MAX_KEYS
 from .registry import register
 
 _LINE = re.compile(r"(?P<key>[a-z0-9_\-]+(?:[./][A-Za-z0-9_\-]+)+)\s*=\s*(?P<value>.*)")

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..blocks import Block, BlockReader
-from ..classify import PLAIN, Classified, classify
+from ..inputs.blocks import Block, BlockReader
 from ..model import Kind
 from ._bulk import Pending, message_rows, run_rows
 from ._rfc3164 import Scan, scan_blocks
 from .base import Head, ParseContext, Parser, RawBatch
+from .classify import PLAIN, Classified, classify
 from .registry import register
 
 MONTHS = {m: i for i, m in enumerate(

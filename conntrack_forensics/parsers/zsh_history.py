@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
-from ..blocks import LineChunk, iter_line_chunks
-from ..inputs import Source
+from ..inputs.blocks import LineChunk, iter_line_chunks
+from ..inputs.source import Source
 from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .bash_history import COMMAND_WORDS, user_from_path

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from .templating import environment
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
+    from .subject import Analyzed
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _BLOCK = re.compile(r"^(#{1,6} |\| |- |\d+\. |`{3,}|~{3,})")
 
 
-def render_markdown(analysis: Analysis) -> str:
+def render_markdown(analysis: Analyzed) -> str:
     """The analysis as a Markdown document."""
     from .postmortem import build
 

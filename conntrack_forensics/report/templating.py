@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from ..timefmt import rfc3339
+from ..times import rfc3339
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 #: Characters that start Markdown inline syntax anywhere: emphasis, links, raw HTML, code,

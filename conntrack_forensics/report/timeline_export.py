@@ -9,7 +9,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from ..model import EVENT_COLUMNS
-from ..timefmt import rfc3339
+from ..times import rfc3339
 
 _TIME_COLUMNS = ("time", "not_before", "not_after")
 #: Timesketch's CSV import: ``message``, ``datetime`` (ISO 8601 with offset) and

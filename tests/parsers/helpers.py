@@ -8,7 +8,7 @@ from types import ModuleType
 import pandas as pd
 
 from conntrack_forensics.diagnostics import Diagnostics
-from conntrack_forensics.inputs import iter_sources
+from conntrack_forensics.inputs.walk import iter_sources
 from conntrack_forensics.parsers import ParseContext, parsers
 from conntrack_forensics.parsers.base import Hints, as_frame
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conntrack_forensics.diagnostics import Diagnostics
-from conntrack_forensics.inputs import iter_sources
+from conntrack_forensics.inputs.walk import iter_sources
 from conntrack_forensics.parsers import ParseContext, parsers
 from conntrack_forensics.parsers.base import Hints
 from tests.conftest import DATA

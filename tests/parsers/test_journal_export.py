@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import conntrack_forensics as cf
-from conntrack_forensics.inputs import is_binary
+from conntrack_forensics.inputs.source import is_binary
 from conntrack_forensics.parsers import Head, pick
 from conntrack_forensics.parsers.journal_json import MAX_REALTIME_US
 from tests.conftest import DATA

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import conntrack_forensics as cf
-from conntrack_forensics.inputs import iter_sources
+from conntrack_forensics.inputs.walk import iter_sources
 from conntrack_forensics.parsers import Head, ParseContext, parsers, pick, pick_binary
 from conntrack_forensics.parsers import journal_file as jf
 from conntrack_forensics.parsers.base import Hints

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import conntrack_forensics as cf
 from conntrack_forensics.diagnostics import Diagnostics
-from conntrack_forensics.inputs import Source
+from conntrack_forensics.inputs.source import Source
 from conntrack_forensics.parsers import Head, ParseContext, parsers, pick
 from conntrack_forensics.parsers.base import Hints, as_frame
 from conntrack_forensics.parsers.journal_json import MAX_REALTIME_US, field_text

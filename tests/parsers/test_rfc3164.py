@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import conntrack_forensics as cf
-from conntrack_forensics.blocks import Block
-from conntrack_forensics.classify import PREFILTER
+from conntrack_forensics.inputs.blocks import Block
 from conntrack_forensics.parsers import _rfc3164
 from conntrack_forensics.parsers._rfc3164 import Scan, scan_block
+from conntrack_forensics.parsers.classify import PREFILTER
 from conntrack_forensics.parsers.syslog import _match
 
 TRICKY = [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conntrack_forensics.inputs import HEAD_BYTES
+from conntrack_forensics.inputs.source import HEAD_BYTES
 from conntrack_forensics.parsers import Head, parsers, pick, pick_binary
 from tests.conftest import DATA
 

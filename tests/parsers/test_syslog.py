@@ -122,10 +122,10 @@ def test_logins_are_context_events() -> None:
 def test_plain_lines_are_counted_when_background_is_allowed(tmp_path: Path) -> None:
     import pandas as pd
 
-    from conntrack_forensics.background import collapse_background
     from conntrack_forensics.diagnostics import Diagnostics
-    from conntrack_forensics.inputs import iter_sources
+    from conntrack_forensics.inputs.walk import iter_sources
     from conntrack_forensics.parsers import ParseContext, parsers
+    from conntrack_forensics.parsers.background import collapse_background
     from conntrack_forensics.parsers.base import Hints, as_frame
 
     log = tmp_path / "messages"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ...errors import UsageError
-from ...timeutil import parse_tz
+from ...times import parse_tz
 
 
 def _ts(text: str | None) -> pd.Timestamp | None:

@@ -34,7 +34,7 @@ from .outcome import (
 from .view import ActionGroup, Fact, IncidentView, Postmortem
 
 if TYPE_CHECKING:
-    from ...analysis import Analysis
+    from ..subject import Analyzed
 
 
 #: Document-level section headings, in order (each incident adds :data:`INCIDENT_SECTIONS`
@@ -74,7 +74,7 @@ def section_headings(n_incidents: int) -> list[str]:
             TIMELINE, EVIDENCE]
 
 
-def build(analysis: Analysis) -> Postmortem:
+def build(analysis: Analyzed) -> Postmortem:
     """The view model of ``analysis``'s postmortem."""
     data = analysis.to_dict()
     ev = Evidence(analysis, data)
@@ -166,7 +166,7 @@ def _toc(pm: Postmortem) -> list[tuple[str, str]]:
 
 # --- one incident ------------------------------------------------------------------------
 
-def _incident(analysis: Analysis, data: dict[str, Any], d: dict[str, Any], ev: Evidence,
+def _incident(analysis: Analyzed, data: dict[str, Any], d: dict[str, Any], ev: Evidence,
               n: int) -> IncidentView:
     for key in ("module_loads", "candidates", "timeline"):
         for item in d[key]:
@@ -220,7 +220,7 @@ def _host_zone(data: dict[str, Any], host: str) -> str | None:
     return max(sorted(set(zones)), key=zones.count)
 
 
-def _host_evidence_end(analysis: Analysis, host: str) -> pd.Timestamp | None:
+def _host_evidence_end(analysis: Analyzed, host: str) -> pd.Timestamp | None:
     ev = analysis.events
     times = ev.loc[ev["host"] == host, "time"].dropna()
     return times.max() if len(times) else None

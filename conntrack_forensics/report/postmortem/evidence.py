@@ -20,7 +20,7 @@ from ...correlate.model import ref as make_ref
 from ..templating import md_code, md_text
 
 if TYPE_CHECKING:
-    from ...analysis import Analysis
+    from ..subject import Analyzed
 
 
 _REF = re.compile(r"^(?P<path>.*):(?P<line>\d+)$")
@@ -29,7 +29,7 @@ _REF = re.compile(r"^(?P<path>.*):(?P<line>\d+)$")
 class Evidence:
     """The sources a report cites: display names, anchors, original lines, links in text."""
 
-    def __init__(self, analysis: Analysis, data: dict[str, Any]) -> None:
+    def __init__(self, analysis: Analyzed, data: dict[str, Any]) -> None:
         paths = sorted({str(i["path"]) for i in data["inputs"]}
                        | {str(s) for s in analysis.events["source"].dropna().unique()})
         self.root = _common_root(str(i["path"]) for i in data["inputs"])

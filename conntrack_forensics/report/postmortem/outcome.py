@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ...model import Kind
-from ...timefmt import rfc3339
+from ...times import rfc3339
 from ._words import _code, _join, _span, _ts, duration
 from .incident import _rules
 from .view import DropSource, Fact, IncidentView
 
 if TYPE_CHECKING:
-    from ...analysis import Analysis
+    from ..subject import Analyzed
 
 
 DROP_LINE = "nf_conntrack: table full, dropping packet"
@@ -80,7 +80,7 @@ def _last(tl: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
     return max(rows, key=lambda t: pd.Timestamp(t["time"])) if rows else None
 
 
-def _drop_sources(analysis: Analysis, d: dict[str, Any]) -> list[DropSource]:
+def _drop_sources(analysis: Analyzed, d: dict[str, Any]) -> list[DropSource]:
     ev = analysis.events
     start, end = pd.Timestamp(d["start"]), pd.Timestamp(d["end"])
     rows = ev.loc[(ev["host"] == d["host"])

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 import conntrack_forensics as cf
-from conntrack_forensics import inputs
 from conntrack_forensics.diagnostics import Diagnostics
-from conntrack_forensics.inputs import iter_sources, rotation_key, scope_of
+from conntrack_forensics.inputs import walk
+from conntrack_forensics.inputs.source import rotation_key, scope_of
+from conntrack_forensics.inputs.walk import iter_sources
 
 LINE = "Apr 27 00:03:27 bogon kernel: nf_conntrack: table full, dropping packet.\n"
 
@@ -122,7 +123,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(inputs, "open", fake_open, raising=False)
+    monkeypatch.setattr(walk, "open", fake_open, raising=False)
     result = cf.load(tmp_path, year=2017)
     assert len(result.events) == 1
     assert ("secure", "cannot read file: Permission denied", 1) in _diag(result)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Kind
+from ..model import Kind
 
 
 @dataclass(frozen=True)

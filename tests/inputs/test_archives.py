@@ -103,7 +103,7 @@ def test_links_between_members_fold_into_one_note(tmp_path: Path) -> None:
 
 
 def test_member_larger_than_the_replay_buffer_is_read_whole(tmp_path: Path) -> None:
-    from conntrack_forensics.archives import REPLAY_CAP
+    from conntrack_forensics.inputs.replay import REPLAY_CAP
 
     line = f"Apr 27 00:03:27 bogon {DROP}\n".encode()
     data = line * (2 * REPLAY_CAP // len(line) + 7)

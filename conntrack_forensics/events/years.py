@@ -11,30 +11,106 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .diagnostics import Diagnostics
-from .timeutil import (
-    YearChoice,
-    localize,
-    rollover_offsets,
-    wall_times,
-    year_from_evidence,
-    year_not_after,
-)
+from ..diagnostics import Diagnostics
+from ..times import localize, wall_times
+from .parsed import ParsedSource, YearChoice
 
-if TYPE_CHECKING:
-    from .load import _Parsed
+
+def rollover_offsets(months: np.ndarray) -> np.ndarray:
+    """Year offsets for a stream of yearless months in file order.
+
+    A step back of two or more months (December → January) starts a new year; a step back of
+    one month is taken as lines slightly out of order.
+
+    >>> rollover_offsets(np.array([11, 12, 12, 1, 2])).tolist()
+    [0, 0, 0, 1, 1]
+    """
+    if len(months) == 0:
+        return np.zeros(0, dtype=np.int64)
+    steps = np.diff(months.astype(np.int64), prepend=months[0])
+    return np.cumsum(steps <= -2).astype(np.int64)
+
+
+def _span_for_year(
+    mon: np.ndarray, day: np.ndarray, offsets: np.ndarray, base: int
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    years = base + offsets
+    stamps = pd.to_datetime(
+        pd.DataFrame({"year": years, "month": mon, "day": day}), errors="coerce"
+    ).dropna()
+    if stamps.empty:
+        return None
+    return stamps.min().tz_localize("UTC"), stamps.max().tz_localize("UTC")
+
+
+def year_from_evidence(
+    mon: np.ndarray, day: np.ndarray, offsets: np.ndarray, evidence: pd.Series
+) -> int | None:
+    """The base year that puts a yearless stream's span closest to dated evidence.
+
+    Args:
+        mon: months of the stream's lines in order.
+        day: days of month.
+        offsets: year offsets from :func:`rollover_offsets`.
+        evidence: UTC times of dated events (sorted or not).
+    """
+    ev = evidence.dropna()
+    if ev.empty or len(mon) == 0:
+        return None
+    years = sorted(set(ev.dt.year.tolist()))
+    max_off = int(offsets.max())
+    candidates = sorted({y - k for y in years for k in range(-1, max_off + 2)})
+    ev_ns = np.sort(ev.astype("int64").to_numpy())
+    best: tuple[float, int] | None = None
+    for base in candidates:
+        span = _span_for_year(mon, day, offsets, base)
+        if span is None:
+            continue
+        lo = span[0].value - 86_400 * 10**9
+        hi = span[1].value + 2 * 86_400 * 10**9
+        i = int(np.searchsorted(ev_ns, lo))
+        if i < len(ev_ns) and ev_ns[i] <= hi:
+            dist = 0.0
+        else:
+            before = ev_ns[i - 1] if i > 0 else None
+            after = ev_ns[i] if i < len(ev_ns) else None
+            dist = min(
+                float(lo - before) if before is not None else float("inf"),
+                float(after - hi) if after is not None else float("inf"),
+            )
+        key = (dist, -base)
+        if best is None or key < (best[0], -best[1]):
+            best = (dist, base)
+    return None if best is None else best[1]
+
+
+def year_not_after(last_mon: int, last_day: int, last_sod: float, limit: dt.datetime) -> int:
+    """The latest year that keeps a yearless line at or before ``limit`` (local wall time).
+
+    >>> year_not_after(12, 31, 0.0, dt.datetime(2018, 1, 2))
+    2017
+    """
+    year = limit.year
+    last = (last_mon, last_day, last_sod)
+    lim = (
+        limit.month,
+        limit.day,
+        limit.hour * 3600 + limit.minute * 60 + limit.second + 1.0,
+    )
+    if last > lim:
+        year -= 1
+    return year
 
 
 def resolve_years(
-    rows: Sequence[_Parsed], cli_year: int | None, diag: Diagnostics
+    rows: Sequence[ParsedSource], cli_year: int | None, diag: Diagnostics
 ) -> list[YearChoice]:
     """Give every yearless line its time, set by set; the choices made."""
-    groups: dict[str, list[_Parsed]] = {}
+    groups: dict[str, list[ParsedSource]] = {}
     for p in rows:
         assert p.raw is not None
         if (p.raw["mon"] > 0).any():
@@ -55,7 +131,7 @@ def resolve_years(
     return choices
 
 
-def _yearless(p: _Parsed) -> pd.DataFrame:
+def _yearless(p: ParsedSource) -> pd.DataFrame:
     """The yearless rows in the order of their lines (a raw frame may hold rows out of it)."""
     assert p.raw is not None
     part = p.raw.loc[p.raw["mon"] > 0, ["mon", "day", "sod", "line"]]
@@ -65,10 +141,10 @@ def _yearless(p: _Parsed) -> pd.DataFrame:
 
 
 def _choose_year(
-    members: list[_Parsed],
+    members: list[ParsedSource],
     stream: pd.DataFrame,
     offsets: np.ndarray,
-    rows: Sequence[_Parsed],
+    rows: Sequence[ParsedSource],
     cli_year: int | None,
 ) -> YearChoice:
     """The year of a rotated set's newest yearless line (``stream``: its lines in order)."""
@@ -104,7 +180,7 @@ def _choose_year(
 
 
 def _apply_year(
-    members: list[_Parsed],
+    members: list[ParsedSource],
     parts: list[pd.DataFrame],
     offsets: np.ndarray,
     choice: YearChoice,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .model import Kind
+from ..model import Kind
 
 _ISO_MINUTE = r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)"
 _ISO_ZONE = r"((?:Z|z|[+-]\d\d:?\d\d)?)$"

@@ -1,10 +1,8 @@
-"""Time zones and years: parsing ``--tz``, choosing a year for syslog lines that carry none.
+"""Times every stage shares: ``--tz`` and ``--year`` values, wall times, RFC 3339 output.
 
-Year rules (CONTRACT section 1), strongest first: the ``--year`` option; other dated evidence in
-the same input (the year that puts the file's span closest to it); the file's modification
-time (its last line cannot be later); else the current year, with the same "not in the future"
-rule. A rotated set is one stream, so a December → January step inside it (or between its files)
-moves to the next year.
+Zone-less times are localized here, yearless ones are built from their parts here
+(:func:`wall_times`), and every time leaves the package as RFC 3339 UTC (:func:`rfc3339`). The
+rules that choose a year live with the loader (:mod:`conntrack_forensics.events.years`).
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -76,101 +73,6 @@ def validate_year(year: int | None) -> int | None:
     return int(year)
 
 
-def rollover_offsets(months: np.ndarray) -> np.ndarray:
-    """Year offsets for a stream of yearless months in file order.
-
-    A step back of two or more months (December → January) starts a new year; a step back of
-    one month is taken as lines slightly out of order.
-
-    >>> rollover_offsets(np.array([11, 12, 12, 1, 2])).tolist()
-    [0, 0, 0, 1, 1]
-    """
-    if len(months) == 0:
-        return np.zeros(0, dtype=np.int64)
-    steps = np.diff(months.astype(np.int64), prepend=months[0])
-    return np.cumsum(steps <= -2).astype(np.int64)
-
-
-@dataclass(frozen=True)
-class YearChoice:
-    """The base year of a yearless stream and why."""
-
-    year: int
-    source: str  # cli | evidence | mtime | default
-    detail: str
-
-
-def _span_for_year(
-    mon: np.ndarray, day: np.ndarray, offsets: np.ndarray, base: int
-) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    years = base + offsets
-    stamps = pd.to_datetime(
-        pd.DataFrame({"year": years, "month": mon, "day": day}), errors="coerce"
-    ).dropna()
-    if stamps.empty:
-        return None
-    return stamps.min().tz_localize("UTC"), stamps.max().tz_localize("UTC")
-
-
-def year_from_evidence(
-    mon: np.ndarray, day: np.ndarray, offsets: np.ndarray, evidence: pd.Series
-) -> int | None:
-    """The base year that puts a yearless stream's span closest to dated evidence.
-
-    Args:
-        mon: months of the stream's lines in order.
-        day: days of month.
-        offsets: year offsets from :func:`rollover_offsets`.
-        evidence: UTC times of dated events (sorted or not).
-    """
-    ev = evidence.dropna()
-    if ev.empty or len(mon) == 0:
-        return None
-    years = sorted(set(ev.dt.year.tolist()))
-    max_off = int(offsets.max())
-    candidates = sorted({y - k for y in years for k in range(-1, max_off + 2)})
-    ev_ns = np.sort(ev.astype("int64").to_numpy())
-    best: tuple[float, int] | None = None
-    for base in candidates:
-        span = _span_for_year(mon, day, offsets, base)
-        if span is None:
-            continue
-        lo = span[0].value - 86_400 * 10**9
-        hi = span[1].value + 2 * 86_400 * 10**9
-        i = int(np.searchsorted(ev_ns, lo))
-        if i < len(ev_ns) and ev_ns[i] <= hi:
-            dist = 0.0
-        else:
-            before = ev_ns[i - 1] if i > 0 else None
-            after = ev_ns[i] if i < len(ev_ns) else None
-            dist = min(
-                float(lo - before) if before is not None else float("inf"),
-                float(after - hi) if after is not None else float("inf"),
-            )
-        key = (dist, -base)
-        if best is None or key < (best[0], -best[1]):
-            best = (dist, base)
-    return None if best is None else best[1]
-
-
-def year_not_after(last_mon: int, last_day: int, last_sod: float, limit: dt.datetime) -> int:
-    """The latest year that keeps a yearless line at or before ``limit`` (local wall time).
-
-    >>> year_not_after(12, 31, 0.0, dt.datetime(2018, 1, 2))
-    2017
-    """
-    year = limit.year
-    last = (last_mon, last_day, last_sod)
-    lim = (
-        limit.month,
-        limit.day,
-        limit.hour * 3600 + limit.minute * 60 + limit.second + 1.0,
-    )
-    if last > lim:
-        year -= 1
-    return year
-
-
 def wall_times(year: np.ndarray, month: np.ndarray, day: np.ndarray, sod: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
     """Naive ``datetime64[ns]`` of dates and seconds of the day; NaT where no such date.
@@ -204,3 +106,20 @@ def localize(naive: pd.Series, tz: dt.tzinfo) -> pd.Series:
         local = naive.dt.tz_localize(
             tz, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
     return local.dt.tz_convert("UTC")
+
+
+def rfc3339(ts: pd.Timestamp | None) -> str | None:
+    """``2017-04-26T16:03:27Z``; fractions only when the evidence has them.
+
+    >>> rfc3339(pd.Timestamp("2024-03-14 09:12:03.481200", tz="UTC"))
+    '2024-03-14T09:12:03.4812Z'
+    """
+    if ts is None or pd.isna(ts):
+        return None
+    ts = pd.Timestamp(ts)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    text = ts.strftime("%Y-%m-%dT%H:%M:%S")
+    frac = ts.microsecond * 1000 + ts.nanosecond
+    if frac:
+        text += "." + f"{frac:09d}".rstrip("0")
+    return text + "Z"

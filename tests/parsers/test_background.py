@@ -1,4 +1,4 @@
-"""Plain messages kept as per-host, per-minute counts by default (background.py)."""
+"""Plain messages kept as per-host, per-minute counts by default (parsers/background.py)."""
 
 from __future__ import annotations
 

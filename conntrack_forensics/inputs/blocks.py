@@ -17,10 +17,10 @@ from typing import IO
 
 import numpy as np
 
-from .diagnostics import Diagnostics
-from .inputs import DECOMPRESS_ERRORS as _READ_ERRORS
-from .inputs import Source
+from ..diagnostics import Diagnostics
 from .memory import release_free_memory
+from .source import DECOMPRESS_ERRORS as _READ_ERRORS
+from .source import Source
 
 #: Bytes per block (lines longer than this make a longer block).
 BLOCK_BYTES = 8 * 1024 * 1024
@@ -65,7 +65,7 @@ class BlockReader:
     r"""Stream a source as :class:`Block` s; then :meth:`finish` with the number of lines read.
 
     Example:
-        >>> from conntrack_forensics.inputs import iter_sources
+        >>> from conntrack_forensics.inputs.walk import iter_sources
         >>> diag = Diagnostics()
         >>> source = next(iter_sources(["sample_logs/bogon-nat-listing/var/log/messages"], diag))
         >>> reader = BlockReader(source, diag)

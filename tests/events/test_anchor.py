@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import conntrack_forensics as cf
-from conntrack_forensics.anchor import _best_shifts
+from conntrack_forensics.events.anchor import _best_shifts
 
 BOOT = dt.datetime(2024, 5, 18, 2, 11, 4, 250000, tzinfo=dt.timezone.utc)
 BANNER = ("Linux version 3.10.0-1160.el7.x86_64 (mockbuild@kbuilder.bsys.centos.org) "

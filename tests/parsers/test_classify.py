@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conntrack_forensics.classify import MESSAGE_RULES, PREFILTER, PREFILTER_WORDS, classify
+from conntrack_forensics.parsers.classify import MESSAGE_RULES, PREFILTER, PREFILTER_WORDS, classify
 
 #: One real-shaped message per rule: (rule id, program, message).
 EXAMPLES = [

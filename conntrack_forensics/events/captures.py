@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .diagnostics import Diagnostics
-
-if TYPE_CHECKING:
-    from .load import _Parsed
+from ..diagnostics import Diagnostics
+from .parsed import ParsedSource
 
 
-def resolve_captures(rows: Sequence[_Parsed], diag: Diagnostics) -> None:
+def resolve_captures(rows: Sequence[ParsedSource], diag: Diagnostics) -> None:
     """Give snapshots that carry no time the time their host's clock was read (``date``).
 
     A clock reading applies to its own scope (one host's tree or one sosreport): two reports

@@ -18,16 +18,13 @@ thousand identical drop lines: a text's pairs weigh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .classify import UPTIME_PREFIX
-from .diagnostics import Diagnostics
-
-if TYPE_CHECKING:
-    from .load import _Parsed
+from ..diagnostics import Diagnostics
+from ..parsers.classify import UPTIME_PREFIX
+from .parsed import ParsedSource
 
 #: The coarse anchor is trusted to this many seconds; alignment looks no further.
 MAX_SHIFT = 600.0
@@ -51,7 +48,7 @@ def _banners(raw: pd.DataFrame) -> pd.Series:
     return text.loc[text.str.startswith("Linux version")]
 
 
-def _uptime_boots(rows: Sequence[_Parsed]) -> list[tuple[pd.Timestamp, float, str, str]]:
+def _uptime_boots(rows: Sequence[ParsedSource]) -> list[tuple[pd.Timestamp, float, str, str]]:
     """Boot times derived from ``uptime`` snapshots: (boot, uptime, scope, source)."""
     out: list[tuple[pd.Timestamp, float, str, str]] = []
     for q in rows:
@@ -64,7 +61,7 @@ def _uptime_boots(rows: Sequence[_Parsed]) -> list[tuple[pd.Timestamp, float, st
     return out
 
 
-def anchor_boot(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> None:
+def anchor_boot(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics) -> None:
     """Turn ``p``'s seconds since boot into UTC times (see the module docstring)."""
     raw = p.raw
     assert raw is not None and p.times is not None
@@ -120,7 +117,7 @@ def anchor_boot(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> None:
     diag.info(p.source.name, f"seconds since boot anchored at {anchor.isoformat()} from {how}")
 
 
-def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
+def align(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics) -> float:
     """Shift ``p``'s anchored ring onto the host's other kernel lines; the shift in seconds."""
     raw = p.raw
     assert raw is not None and p.times is not None and p.relative is not None
@@ -154,7 +151,7 @@ def align(p: _Parsed, rows: Sequence[_Parsed], diag: Diagnostics) -> float:
 
 
 def kernel_lines(
-    q: _Parsed, lo: pd.Timestamp | None = None, hi: pd.Timestamp | None = None
+    q: ParsedSource, lo: pd.Timestamp | None = None, hi: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """A source's timed kernel lines (``text``, ``t``, ``width``: 1 s for whole-second times).
 

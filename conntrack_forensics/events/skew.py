@@ -18,15 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..diagnostics import Diagnostics
 from .anchor import MIN_AGREEING, estimate_shift, kernel_lines
-from .diagnostics import Diagnostics
-
-if TYPE_CHECKING:
-    from .load import _Parsed
+from .parsed import ParsedSource
 
 #: A shift below this many seconds is rounding (syslog keeps whole seconds), not skew.
 MIN_SKEW = 2.0
@@ -52,13 +49,13 @@ class ClockSkew:
                 "seconds": round(self.seconds, 3), "lines": self.lines}
 
 
-def align_clocks(rows: Sequence[_Parsed], diag: Diagnostics) -> list[ClockSkew]:
+def align_clocks(rows: Sequence[ParsedSource], diag: Diagnostics) -> list[ClockSkew]:
     """Measure and correct skewed sources, host by host; the skews found."""
-    timed: dict[str | None, list[_Parsed]] = {}
+    timed: dict[str | None, list[ParsedSource]] = {}
     for p in rows:
         if p.relative is None and p.times is not None and p.raw is not None:
             timed.setdefault(p.host, []).append(p)
-    by_host: dict[str | None, list[tuple[_Parsed, pd.DataFrame]]] = {}
+    by_host: dict[str | None, list[tuple[ParsedSource, pd.DataFrame]]] = {}
     for host, candidates in timed.items():
         if len(candidates) < 2:  # one source: nothing to compare its clock with
             continue
@@ -87,7 +84,7 @@ def align_clocks(rows: Sequence[_Parsed], diag: Diagnostics) -> list[ClockSkew]:
 
 
 def _measure(
-    p: _Parsed, lines: pd.DataFrame, ref: _Parsed, ref_lines: pd.DataFrame
+    p: ParsedSource, lines: pd.DataFrame, ref: ParsedSource, ref_lines: pd.DataFrame
 ) -> tuple[float, int] | None:
     shared = lines.loc[lines["text"].isin(set(ref_lines["text"]))]
     if len(shared) < MIN_AGREEING:
@@ -101,7 +98,7 @@ def _measure(
     return shift, agreeing
 
 
-def _zoned_share(p: _Parsed) -> float:
+def _zoned_share(p: ParsedSource) -> float:
     return float(p.zoned.mean()) if p.zoned is not None and len(p.zoned) else 0.0
 
 

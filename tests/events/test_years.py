@@ -1,4 +1,4 @@
-"""Year inference and zones (CONTRACT section 1)."""
+"""Year inference (CONTRACT section 1)."""
 
 from __future__ import annotations
 
@@ -9,43 +9,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import conntrack_forensics as cf
-from conntrack_forensics.timeutil import parse_tz, rollover_offsets, tz_name, wall_times
+from conntrack_forensics.events.years import rollover_offsets
 from tests.conftest import set_mtime
 
 DROP = "bogon kernel: nf_conntrack: table full, dropping packet."
 
 
-def test_parse_tz() -> None:
-    assert tz_name(parse_tz("Asia/Shanghai")) == "Asia/Shanghai"
-    assert tz_name(parse_tz("+08:00")) == "+08:00"
-    assert tz_name(parse_tz("-0530")) == "-05:30"
-    assert tz_name(parse_tz("UTC")) == "UTC"
-    with pytest.raises(cf.UsageError):
-        parse_tz("Mars/Olympus")
-
-
 def test_rollover_offsets() -> None:
     assert rollover_offsets(np.array([12, 12, 1, 1, 12, 1])).tolist() == [0, 0, 1, 1, 1, 2]
     assert rollover_offsets(np.array([5, 4, 5])).tolist() == [0, 0, 0]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(1900, 2100), st.integers(1, 12), st.integers(1, 31),
-                          st.integers(0, 86400), st.integers(0, 999_999)), min_size=1))
-def test_wall_times_agree_with_pandas(rows: list[tuple[int, int, int, int, int]]) -> None:
-    """Dates that do not exist (Feb 29, Apr 31) are missing; a leap second runs into the
-    next day, as pandas adds it; fractions are exact (pandas may be a nanosecond short)."""
-    year, month, day, whole, micro = (np.array(c) for c in zip(*rows, strict=True))
-    sod = whole + micro / 1e6
-    stamps, missing = wall_times(year, month, day, sod)
-    expected = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}),
-                              errors="coerce") + pd.to_timedelta(sod, unit="s")
-    assert missing.tolist() == expected.isna().tolist()
-    assert pd.Series(stamps).equals(expected.dt.as_unit("ns").dt.round("us"))
 
 
 def test_year_from_cli_and_tz_from_cli(tmp_path: Path) -> None:
@@ -106,39 +80,3 @@ def test_default_year_is_not_in_future(tmp_path: Path, monkeypatch: pytest.Monke
     t = r.events["time"].iloc[0]
     assert t <= now and t.year in (now.year, now.year - 1)
     assert r.settings.year_source == "default"
-
-
-def test_zone_from_sysconfig_clock(tmp_path: Path) -> None:
-    (tmp_path / "etc" / "sysconfig").mkdir(parents=True)
-    (tmp_path / "etc" / "sysconfig" / "clock").write_text('ZONE="Asia/Shanghai"\n')
-    (tmp_path / "var" / "log").mkdir(parents=True)
-    (tmp_path / "var" / "log" / "messages").write_text(f"Apr 27 00:03:27 {DROP}\n")
-    r = cf.load(tmp_path, year=2017)
-    assert r.events["time"].iloc[0] == pd.Timestamp("2017-04-26T16:03:27Z")
-    assert (r.settings.tz, r.settings.tz_source) == ("Asia/Shanghai", "evidence")
-
-
-def test_zone_from_localtime_symlink(tmp_path: Path) -> None:
-    (tmp_path / "etc").mkdir()
-    (tmp_path / "etc" / "localtime").symlink_to("../usr/share/zoneinfo/Europe/Berlin")
-    (tmp_path / "var" / "log").mkdir(parents=True)
-    (tmp_path / "var" / "log" / "messages").write_text(f"Jul  1 12:00:00 {DROP}\n")
-    r = cf.load(tmp_path, year=2020)
-    assert r.events["time"].iloc[0] == pd.Timestamp("2020-07-01T10:00:00Z")
-    assert r.settings.tz == "Europe/Berlin"
-
-
-def test_assumed_utc_is_marked(tmp_path: Path) -> None:
-    p = tmp_path / "messages"
-    p.write_text(f"Apr 27 00:03:27 {DROP}\n")
-    r = cf.load(p, year=2017)
-    assert r.events["time_quality"].iloc[0] == "assumed_tz"
-    assert (r.settings.tz, r.settings.tz_source) == ("UTC", "default")
-
-
-def test_rfc3339_offsets_are_exact(tmp_path: Path) -> None:
-    p = tmp_path / "syslog"
-    p.write_text(f"2024-03-14T17:12:03.5+08:00 {DROP}\n")
-    r = cf.load(p)
-    assert r.events["time"].iloc[0] == pd.Timestamp("2024-03-14T09:12:03.5Z")
-    assert r.events["time_quality"].iloc[0] == "exact"

@@ -1,6 +1,6 @@
 """Archives as inputs: tar (plain or compressed) and zip, read as streams, never extracted.
 
-Each regular member becomes a :class:`~conntrack_forensics.inputs.Source` named
+Each regular member becomes a :class:`~conntrack_forensics.inputs.source.Source` named
 ``archive.tar.gz!/var/log/messages``. Members with absolute or ``..`` paths, links (except an
 ``etc/localtime`` link, which names the host's zone), devices, nested archives and absurd sizes
 are refused with a diagnostic; a corrupt archive ends with an error row, keeping the members
@@ -18,66 +18,14 @@ import posixpath
 import tarfile
 import zipfile
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, cast
 
-from .diagnostics import Diagnostics
-
-if TYPE_CHECKING:
-    from .inputs import Source
+from ..diagnostics import Diagnostics
+from .replay import Replayable
+from .source import Source, detect_compression, rotation_key, scope_of
 
 #: Largest member accepted (declared size), and largest zip expansion ratio.
 MAX_MEMBER_BYTES = 64 * 2**30
 MAX_ZIP_RATIO = 1000
-REPLAY_CAP = 4 * 2**20
-
-
-class Replayable:
-    """A one-pass stream whose first bytes can be read again by later readers."""
-
-    def __init__(self, inner: IO[bytes]) -> None:
-        self._inner = inner
-        self._kept = bytearray()
-        self._read = 0  # bytes taken from the inner stream so far (kept or not)
-        self._recording = True
-        self._passed = False  # a reader went beyond what was kept
-
-    def reader(self) -> IO[bytes]:
-        """A new buffered reader from the start (until a reader went past the kept bytes)."""
-        if self._passed:
-            raise OSError("archive member can no longer be re-read")
-        return cast(IO[bytes], io.BufferedReader(_ReplayReader(self)))
-
-    def _fill(self, pos: int, size: int) -> bytes:
-        kept = len(self._kept)
-        if pos < kept:
-            end = kept if size < 0 else min(kept, pos + size)
-            return bytes(self._kept[pos:end])
-        if pos != self._read:
-            raise OSError("archive member read out of order")
-        data = self._inner.read(size if size >= 0 else -1)
-        self._read += len(data)
-        if self._recording and self._read <= REPLAY_CAP:
-            self._kept += data
-        else:
-            self._recording = False
-            self._passed = True
-        return data
-
-
-class _ReplayReader(io.RawIOBase):
-    def __init__(self, source: Replayable) -> None:
-        self._src = source
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._src._fill(self._pos, len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self._pos += n
-        return n
 
 
 def archive_kind(head: bytes, decompressed_head: bytes) -> str | None:
@@ -106,15 +54,11 @@ def members(archive: Source, kind: str, diag: Diagnostics) -> Iterator[Source]:
 def _member_source(archive: Source, name: str, size: int, mtime: float | None) -> Source:
     import datetime as dt
 
-    from .inputs import rotation_key, scope_of
-
     clean = posixpath.normpath(name.replace("\\", "/")).lstrip("./") or name
     parts = tuple(clean.split("/"))
     prefix = f"{archive.name}!"
     base, rank = rotation_key(parts[-1])
     parent = "/".join(parts[:-1])
-    from .inputs import Source
-
     return Source(
         name=f"{prefix}/{clean}",
         path=None,
@@ -138,8 +82,6 @@ def _check(archive: Source, name: str, size: int, diag: Diagnostics) -> bool:
 
 
 def _tar_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
-    from .inputs import detect_compression
-
     try:
         with archive.open() as raw, tarfile.open(fileobj=raw, mode="r|") as tf:
             for m in tf:
@@ -170,8 +112,6 @@ def _tar_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
 
 
 def _zip_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
-    from .inputs import detect_compression
-
     try:
         with archive.open_raw() as raw:
             seekable = raw if raw.seekable() else io.BytesIO(raw.read())

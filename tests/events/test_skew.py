@@ -1,4 +1,4 @@
-"""Clock skew between two sources of one host (skew.py)."""
+"""Clock skew between two sources of one host (events/skew.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,204 @@
+"""Parse every input into one events table, resolving hosts, zones and years.
+
+This is the engine behind :func:`conntrack_forensics.load`: it asks the input layer for sources,
+reads each through its parser (:mod:`.read`), then decides for each source the host of events
+that name none (:mod:`.hosts`), the time zone of zone-less times (:mod:`.zones`), the year of
+yearless syslog lines (:mod:`.years`, CONTRACT section 1), the capture time of snapshots
+(:mod:`.captures`), the clock skew between a host's sources (:mod:`.skew`) and the boot of
+``dmesg`` seconds (:mod:`.anchor`), recording every choice, and builds the table
+(:mod:`.table`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..diagnostics import Diagnostics
+from ..inputs.walk import iter_sources
+from ..parsers.base import Hints
+from ..times import parse_tz, tz_name, validate_year
+from .anchor import anchor_boot
+from .captures import resolve_captures
+from .hosts import fill_hosts
+from .parsed import ParsedSource
+from .read import read_source
+from .skew import ClockSkew, align_clocks
+from .table import events_table
+from .years import resolve_years
+from .zones import choose_zones, known_times
+
+PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+
+
+@dataclass
+class InputSummary:
+    """What was read from one input file."""
+
+    path: str
+    format: str | None
+    host: str | None = None
+    records: int = 0
+    events: int = 0
+    skipped: int = 0
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    tz: str | None = None
+    tz_source: str | None = None
+    year: int | None = None
+    year_source: str | None = None
+
+
+@dataclass
+class Settings:
+    """The time settings in force, and where each came from."""
+
+    tz: str = "UTC"
+    tz_source: str = "default"
+    year: int | None = None
+    year_source: str | None = None
+    gap_seconds: float = 300
+    host: str | None = None
+    clock_skew: list[ClockSkew] = field(default_factory=list)
+
+
+@dataclass
+class LoadResult:
+    """Parsed evidence: ``events, diagnostics = cf.load(...)`` unpacks the two frames.
+
+    Attributes:
+        events: one row per event (CONTRACT section 3), sorted by time.
+        diagnostics: path, line, level, message, count.
+        inputs: one summary per input file.
+        settings: the zone and year choices.
+    """
+
+    events: pd.DataFrame
+    diagnostics: pd.DataFrame
+    inputs: list[InputSummary] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    diag: Diagnostics = field(default_factory=Diagnostics, repr=False)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        yield self.events
+        yield self.diagnostics
+
+
+def _as_list(paths: PathsArg) -> list[str | os.PathLike[str]]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [paths]
+    return list(paths)
+
+
+def load(
+    paths: PathsArg,
+    tz: str | None = None,
+    year: int | None = None,
+    host: str | None = None,
+    *,
+    full: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> LoadResult:
+    """Parse logs into an events DataFrame plus diagnostics, without correlating.
+
+    Args:
+        paths: files, directories, or ``-`` for standard input (one or a list).
+        tz: zone for times that carry none (IANA name or ``+08:00``); default from evidence.
+        year: year of the newest yearless syslog line; default inferred.
+        host: host name for evidence that names none.
+        full: keep every plain message as its own event; by default a run of plain messages
+            of one host within one minute becomes one ``background`` event whose ``count``
+            is the number of lines (the table stays small however long the logs are).
+        progress: called with the size in bytes of each input once it has been read.
+
+    Example:
+        >>> events, diagnostics = load("sample_logs/bogon-nat-listing")
+        >>> events.loc[events.kind == "conntrack_drop", "host"].unique().tolist()
+        ['bogon']
+    """
+    cli_tz = parse_tz(tz) if tz else None
+    cli_year = validate_year(year)
+    diag = Diagnostics()
+    hints = Hints()
+    parsed: list[ParsedSource] = []
+    for index, source in enumerate(iter_sources(_as_list(paths), diag)):
+        try:
+            parsed.append(read_source(source, index, diag, hints, full))
+        finally:
+            source.close()
+        if progress is not None:
+            progress(source.size)
+    settings = Settings(host=host)
+    events = _resolve(parsed, hints, cli_tz, cli_year, host, settings, diag)
+    inputs = _summaries(parsed, events)
+    return LoadResult(events, diag.to_frame(), inputs, settings, diag)
+
+
+
+
+# ------------------------------------------------------------------------- resolution
+
+
+def _resolve(
+    parsed: list[ParsedSource],
+    hints: Hints,
+    cli_tz: dt.tzinfo | None,
+    cli_year: int | None,
+    cli_host: str | None,
+    settings: Settings,
+    diag: Diagnostics,
+) -> pd.DataFrame:
+    rows = [p for p in parsed if p.raw is not None and len(p.raw)]
+    fill_hosts(rows, hints, cli_host)
+    zone = choose_zones(rows, hints, cli_tz, diag)
+    if zone is not None:
+        settings.tz, settings.tz_source = zone
+    for p in rows:
+        assert p.raw is not None
+        p.times, p.zoned = known_times(p.raw, p.tz)
+        p.dated = p.times.dropna()
+    choices = resolve_years(rows, cli_year, diag)
+    if cli_year is not None:
+        settings.year, settings.year_source = cli_year, "cli"
+    elif choices:
+        settings.year, settings.year_source = Counter(
+            (c.year, c.source) for c in choices).most_common(1)[0][0]
+    resolve_captures(rows, diag)
+    settings.clock_skew = align_clocks(rows, diag)
+    for p in rows:
+        assert p.raw is not None
+        if p.raw["uptime"].notna().any():
+            anchor_boot(p, rows, diag)
+    return events_table(rows)
+
+
+def _summaries(parsed: list[ParsedSource], events: pd.DataFrame) -> list[InputSummary]:
+    out: list[InputSummary] = []
+    by_source = {name: grp for name, grp in events.groupby("source", sort=False)} \
+        if len(events) else {}
+    for p in parsed:
+        grp = by_source.get(p.source.name)
+        times = grp["time"].dropna() if grp is not None else pd.Series(dtype="object")
+        out.append(InputSummary(
+            path=p.source.name,
+            format=p.fmt,
+            host=p.host,
+            records=p.records,
+            events=0 if grp is None else len(grp),
+            skipped=p.skipped,
+            first=times.min() if len(times) else None,
+            last=times.max() if len(times) else None,
+            tz=tz_name(p.tz) if p.raw is not None else None,
+            tz_source=p.tz_source if p.raw is not None else None,
+            year=p.year.year if p.year else None,
+            year_source=p.year.source if p.year else None,
+        ))
+    return out
+
+
+__all__ = ["InputSummary", "LoadResult", "Settings", "load"]

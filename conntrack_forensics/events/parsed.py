@@ -1,0 +1,64 @@
+"""The record each input becomes on its way into the events table: :class:`ParsedSource`.
+
+The loader makes one per source (:mod:`.read`); each later step (hosts, zones, years, capture
+times, clock skew, boot anchoring) reads it and fills in what it decided, and the last step
+(:mod:`.table`) turns it into rows of the events table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..inputs.source import Source
+
+
+@dataclass(frozen=True)
+class YearChoice:
+    """The base year of a yearless stream and why."""
+
+    year: int
+    source: str  # cli | evidence | mtime | default
+    detail: str
+
+
+@dataclass
+class ParsedSource:
+    """One input as its parser left it, and every decision taken about its times since.
+
+    Attributes:
+        source: the input it was read from.
+        index: its position among the inputs (ties in the final sort keep input order).
+        fmt: the parser's ``format``, or ``None`` when the input was skipped.
+        raw: the parser's raw rows (``None`` when skipped): text columns plus the time in
+            parts (``epoch``, ``iso``, ``mon``/``day``/``sod``, ``uptime``) not yet resolved.
+        records: records (lines) read.
+        skipped: records that could not be parsed.
+        host: the host most of its rows name, once hosts are filled in.
+        tz: the zone of its zone-less times, and ``tz_source`` where that came from
+            (``cli``, ``evidence`` or ``default``).
+        year: the year chosen for its yearless lines, if it has any.
+        times: each row's UTC time as far as it is known (yearless rows are filled once a year
+            is chosen; dmesg rows once the boot is anchored).
+        dated: the times that needed no year decision: evidence for other sources' years.
+        relative: which rows are timed as seconds since boot plus an anchor.
+        zoned: which rows carried their own zone (or an epoch).
+    """
+
+    source: Source
+    index: int
+    fmt: str | None
+    raw: pd.DataFrame | None
+    records: int = 0
+    skipped: int = 0
+    host: str | None = None
+    tz: dt.tzinfo = dt.timezone.utc
+    tz_source: str = "default"
+    year: YearChoice | None = None
+    times: pd.Series | None = None
+    dated: pd.Series | None = None
+    relative: np.ndarray | None = None
+    zoned: np.ndarray | None = None

@@ -1,0 +1,76 @@
+"""Read one input: pick its parser by content and collect the raw rows it yields.
+
+In: a :class:`~conntrack_forensics.inputs.Source`. Out: a :class:`.ParsedSource` (``raw`` is
+``None`` when the input was a link, empty, binary or of no known format: each said in the
+diagnostics). A parser that fails part way keeps the rows it gave; the failure is an error
+diagnostic, never an exception.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+import pandas as pd
+
+from .. import parsers as _parsers
+from ..diagnostics import Diagnostics
+from ..inputs.source import Source, is_binary, read_head
+from ..parsers.background import collapse_background
+from ..parsers.base import GiveUp, Head, Hints, ParseContext, as_frame
+from .parsed import ParsedSource
+
+
+def read_source(
+    source: Source, index: int, diag: Diagnostics, hints: Hints, full: bool = True
+) -> ParsedSource:
+    """Parse ``source``, noting what the evidence hints at (host names, zones) in ``hints``.
+
+    With ``full`` every plain message is a row; else runs of them are per-minute counts.
+    """
+    if source.link_target is not None:
+        target = source.link_target
+        if source.basename == "localtime" and "zoneinfo/" in target:
+            zone = target.split("zoneinfo/", 1)[1]
+            hints.tz.setdefault(source.scope, (zone, source.name))
+        elif _inside_archive(source.name, target):  # one folded note per archive
+            diag.info(source.name.split("!/", 1)[0], "symbolic links inside the archive not "
+                      "followed (a link's target is read where it is stored)")
+        else:
+            diag.info(source.name, f"symbolic link to {target} (outside the input) not followed")
+        return ParsedSource(source, index, None, None)
+    head_bytes = read_head(source, diag)
+    if head_bytes is None:
+        return ParsedSource(source, index, None, None)
+    if not head_bytes.strip(b"\x00 \t\r\n"):
+        diag.info(source.name, "empty file")
+        return ParsedSource(source, index, None, None)
+    parser = _parsers.pick_binary(head_bytes)
+    if parser is None:
+        if is_binary(head_bytes):
+            diag.warning(source.name, "binary file skipped (not a text log)")
+            return ParsedSource(source, index, None, None)
+        parser, _score = _parsers.pick(Head.from_bytes(source.basename, head_bytes))
+    if parser is None:
+        diag.info(source.name, "not a recognised log format; skipped")
+        return ParsedSource(source, index, None, None)
+    ctx = ParseContext(source, diag, hints, background=not full)
+    frames: list[pd.DataFrame] = []
+    try:
+        for batch in parser.parse(ctx):
+            frame = as_frame(batch)
+            frames.append(frame if full else collapse_background(frame))
+    except GiveUp as exc:
+        diag.error(source.name, f"{parser.NAME} parser {exc}; the rest of the file was not read")
+    except Exception as exc:  # a parser bug must not end the run: record it, go on
+        diag.error(source.name, f"{parser.NAME} parser failed: {type(exc).__name__}: {exc}")
+    raw = pd.concat(frames, ignore_index=True) if frames else None
+    return ParsedSource(source, index, parser.format, raw, ctx.records, ctx.skipped)
+
+
+def _inside_archive(name: str, target: str) -> bool:
+    """Whether a link member ``archive!/dir/link`` points at another member of its archive."""
+    if "!/" not in name or target.startswith("/"):
+        return False
+    member = name.split("!/", 1)[1]
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(member), target))
+    return not resolved.startswith("..")

@@ -1,0 +1,13 @@
+"""Reading: the paths a user names in, readable :class:`Source` objects out.
+
+Directories are walked (:mod:`.walk`), archives opened into members (:mod:`.archives`),
+compressed files decompressed (:mod:`.source`), and each source read in blocks of whole lines
+(:mod:`.blocks`) by the parsers. Nothing here writes to an input or raises on bad evidence.
+"""
+
+from __future__ import annotations
+
+from .source import Source, read_head
+from .walk import iter_sources
+
+__all__ = ["Source", "iter_sources", "read_head"]
