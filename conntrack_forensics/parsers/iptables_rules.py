@@ -37,22 +37,24 @@ built-in chains PREROUTING, OUTPUT and POSTROUTING without FORWARD: nat; only PR
 OUTPUT, or NOTRACK / CT targets in them: raw; all five: mangle; INPUT, FORWARD, OUTPUT or
 some of them: filter, the default table); any other partial listing (``iptables -t raw -L
 PREROUTING`` fits raw, mangle and nat) leaves the table unknown.
+
+This module reads the file line by line (headers, tables, chains) and makes its snapshot
+event; each rule, in either form, is read by :mod:`._iptables_rule`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ._snapshot import SNAPSHOT, Facts, add_once, lines, rules_needing, snapshot_batch, some_of
+from ._iptables_rule import NAT_TARGETS, Rule, list_rule, save_rule
+from ._snapshot import SNAPSHOT, Facts, lines, rules_needing, snapshot_batch, some_of
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
 
 TABLES = ("filter", "nat", "mangle", "raw", "security")
-NAT_TARGETS = frozenset({"SNAT", "DNAT", "MASQUERADE", "REDIRECT", "NETMAP"})
 _MONTHS = {m: i for i, m in enumerate(
     "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
 #: At most this many exemptions are named in the message.
@@ -79,45 +81,10 @@ _LIST_HEADER = re.compile(
     r"\s*(?:num\s+)?(?:pkts\s+bytes\s+)?target\s+prot\s+opt\s+(?:in\s+out\s+)?"
     r"source\s+destination"
 )
-_COUNTER = re.compile(r"\d+[KMGTP]?")
-_PROTO = re.compile(
-    r"!?(?:all|tcp|udp|udplite|icmp|ipv6-icmp|icmpv6|esp|ah|sctp|gre|mh|dccp|igmp|ipv6|"
-    r"ipencap|ipip|ospf|pim|vrrp|l2tp|\d+)"
-)
-_OPTS = frozenset({"--", "-f", "!f", "!-", "-!"})
-_ANY_ADDR = frozenset({"0.0.0.0/0", "::/0", "anywhere", "*", "any"})
-_LIST_COMMENT = re.compile(r"/\*.*?\*/")
-#: Stateful matches as ``-L`` prints them, and how the message names them.
-_LIST_NEEDS = (
-    (re.compile(r"(?<![\w-])state [A-Z,]+"), "-m state"),
-    (re.compile(r"(?<![\w-])ct(?:state|status|proto|origsrc|origdst|replsrc|repldst|expire|dir)"
-                r"\b"), "-m conntrack"),
-    (re.compile(r"(?<![\w-])connmark match\b"), "-m connmark"),
-    (re.compile(r"(?<![\w-])CONNMARK (?:set|save|restore|and|or|xor)\b"), "CONNMARK"),
-    (re.compile(r"#conn "), "-m connlimit"),
-    (re.compile(r"(?<![\w-])helper match\b"), "-m helper"),
-)
-#: Matches in ``-A`` rules that need conntrack (``-m NAME``), and how the message names them.
-_SAVE_MATCHES = {
-    "state": "-m state", "conntrack": "-m conntrack", "connmark": "-m connmark",
-    "connlimit": "-m connlimit", "helper": "-m helper", "connbytes": "-m connbytes",
-    "connlabel": "-m connlabel",
-}
-_SAVE_OPTIONS = {"--state": "-m state", "--ctstate": "-m conntrack", "--ctstatus": "-m conntrack"}
 _NAME_TABLE = re.compile(
     r"(?:-t|--table)[_=\s]*(?P<table>filter|nat|mangle|raw|security)(?![a-z])")
 _NAME_LIST = re.compile(r"ip6?tables.*?[_\s]-[a-zA-Z]*L")
 _CONFIG_PROGRAM = "iptables rules file"
-
-
-@dataclass
-class _Rule:
-    """What one rule tells: conntrack needs, and the traffic a NOTRACK rule exempts."""
-
-    chain: str
-    needs: list[str] = field(default_factory=list)
-    exempts: str | None = None
-    target: str = ""
 
 
 @dataclass
@@ -137,8 +104,8 @@ class _State:
     shorthand: bool = False  # -S form seen
     header: list[str] | None = None  # the -L column header in force
     ipv6: bool = False
-    needing: list[tuple[int, _Rule]] = field(default_factory=list)
-    exempting: list[tuple[int, _Rule]] = field(default_factory=list)
+    needing: list[tuple[int, Rule]] = field(default_factory=list)
+    exempting: list[tuple[int, Rule]] = field(default_factory=list)
     targets: set[str] = field(default_factory=set)
     evidence: list[tuple[int, str]] = field(default_factory=list)
     first: int = 0
@@ -227,7 +194,7 @@ def _read(st: _State, number: int, line: str) -> str | None:
         if st.table is None:
             st.shorthand = True
         st.rules += 1
-        _note(st, number, line, _save_rule(m.group("chain"), m.group("spec") or ""))
+        _note(st, number, line, save_rule(m.group("chain"), m.group("spec") or ""))
         return None
     if (m := _POLICY.fullmatch(line)) is not None:
         st.shorthand = True
@@ -252,16 +219,18 @@ def _read(st: _State, number: int, line: str) -> str | None:
         st.header = line.split()
         return None
     if st.header is not None:
-        rule = _list_rule(st, line)
+        rule = list_rule(st.header, line)
         if rule is None:
             return "malformed iptables -L rule row"
+        if rule.v6:
+            st.ipv6 = True
         st.rules += 1
         _note(st, number, line, rule)
         return None
     return "not an iptables-save or iptables -L line"
 
 
-def _note(st: _State, number: int, line: str, rule: _Rule) -> None:
+def _note(st: _State, number: int, line: str, rule: Rule) -> None:
     st.targets.add(rule.target)
     if rule.needs:
         if any(sum(label in r.needs for _, r in st.needing) < _EXAMPLES for label in rule.needs):
@@ -280,124 +249,6 @@ def _iso(m: re.Match[str]) -> str | None:
     except ValueError:
         return None
     return when.isoformat()
-
-
-def _tokens(spec: str) -> list[str]:
-    try:
-        return shlex.split(spec)
-    except ValueError:
-        return spec.split()
-
-
-def _save_rule(chain: str, spec: str) -> _Rule:
-    """Read one ``-A`` rule (iptables-save or ``-S`` form)."""
-    toks = _tokens(spec)
-    rule = _Rule(chain)
-    opts: dict[str, str] = {}
-    negated: set[str] = set()
-    for i, tok in enumerate(toks):
-        nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if tok == "-m" and nxt in _SAVE_MATCHES:
-            add_once(rule.needs, _SAVE_MATCHES[nxt])
-        elif tok in _SAVE_OPTIONS:
-            add_once(rule.needs, _SAVE_OPTIONS[tok])
-        elif tok in ("-j", "-g", "--jump", "--goto"):
-            rule.target = nxt
-        if tok.startswith("-") and tok != "-" and nxt and not nxt.startswith("-"):
-            opts.setdefault(tok, nxt)
-            if i > 0 and toks[i - 1] == "!":
-                negated.add(tok)
-    target = rule.target
-    if target in NAT_TARGETS:
-        add_once(rule.needs, target)
-    elif target == "CONNMARK":
-        add_once(rule.needs, "CONNMARK")
-    elif target == "NOTRACK" or (target == "CT" and "--notrack" in toks):
-        rule.exempts = _save_exemption(opts, negated)
-    elif target == "CT":
-        add_once(rule.needs, "CT")
-    return rule
-
-
-def _save_exemption(opts: dict[str, str], negated: set[str]) -> str:
-    """``-p tcp -m tcp --dport 80`` as ``iptables -L`` would say it: ``tcp dpt:80``."""
-    proto = opts.get("-p") or opts.get("--protocol") or "all"
-    parts = [("!" if "-p" in negated else "") + proto]
-    for opt, word in (("--dport", "dpt"), ("--destination-port", "dpt"), ("--sport", "spt"),
-                      ("--source-port", "spt")):
-        if opt in opts:
-            value = opts[opt]
-            parts.append(("!" if opt in negated else "") + f"{word}{'s' if ':' in value else ''}"
-                         f":{value}")
-    for opt, word in (("--dports", "dports"), ("--sports", "sports"), ("--ports", "ports")):
-        if opt in opts:
-            parts.append(f"{'!' if opt in negated else ''}{word} {opts[opt]}")
-    for opts_, word in ((("-s", "--source"), "from"), (("-d", "--destination"), "to"),
-                        (("-i", "--in-interface"), "in"), (("-o", "--out-interface"), "out")):
-        for opt in opts_:
-            if opt in opts:
-                parts.append(f"{word} {'!' if opt in negated else ''}{opts[opt]}")
-    return " ".join(parts)
-
-
-def _list_rule(st: _State, line: str) -> _Rule | None:
-    """Read one ``iptables -L`` rule row under the column header in force (None: malformed)."""
-    header = st.header or []
-    toks = line.split()
-    i = 0
-    if header and header[0] == "num":
-        if not toks or not toks[0].isdigit():
-            return None
-        i = 1
-    verbose = "pkts" in header
-    if verbose:
-        if len(toks) < i + 2 or not all(_COUNTER.fullmatch(t) for t in toks[i:i + 2]):
-            return None
-        i += 2
-    if len(toks) > i + 2 and toks[i + 2] in _OPTS and _PROTO.fullmatch(toks[i + 1]):
-        target, prot, i = toks[i], toks[i + 1], i + 3
-    elif len(toks) > i + 1 and toks[i + 1] in _OPTS and _PROTO.fullmatch(toks[i]):
-        target, prot, i = "", toks[i], i + 2  # a rule without a target
-    elif len(toks) > i + 1 and _PROTO.fullmatch(toks[i + 1]):
-        target, prot, i = toks[i], toks[i + 1], i + 2  # ip6tables: no opt flags
-    elif len(toks) > i and _PROTO.fullmatch(toks[i]):
-        target, prot, i = "", toks[i], i + 1
-    else:
-        return None
-    iface_in = iface_out = "*"
-    if verbose:
-        if len(toks) < i + 2:
-            return None
-        iface_in, iface_out = toks[i], toks[i + 1]
-        i += 2
-    if len(toks) < i + 2:
-        return None
-    src, dst = toks[i], toks[i + 1]
-    if ":" in src + dst and not st.ipv6 and _looks_v6(src, dst):
-        st.ipv6 = True
-    extra = _LIST_COMMENT.sub(" ", " ".join(toks[i + 2:])).strip()
-    rule = _Rule("", target=target)
-    for pattern, label in _LIST_NEEDS:
-        if pattern.search(extra):
-            add_once(rule.needs, label)
-    if target in NAT_TARGETS:
-        add_once(rule.needs, target)
-    elif target == "NOTRACK" or (target == "CT" and re.search(r"\bCT notrack\b", extra)):
-        matches = re.sub(r"\s*(?:\bCT notrack\b.*|\bNOTRACK)$", "", extra).strip()
-        if prot != "all" and not matches.startswith(prot.lstrip("!")):
-            matches = f"{prot} {matches}".strip()
-        parts = [matches or prot]
-        for value, word in ((src, "from"), (dst, "to"), (iface_in, "in"), (iface_out, "out")):
-            if value not in _ANY_ADDR:
-                parts.append(f"{word} {value}")
-        rule.exempts = " ".join(parts)
-    elif target == "CT":
-        add_once(rule.needs, "CT")
-    return rule
-
-
-def _looks_v6(src: str, dst: str) -> bool:
-    return any(v.lstrip("!").count(":") >= 2 for v in (src, dst))
 
 
 def _infer_table(st: _State, name: str) -> str | None:
