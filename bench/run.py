@@ -244,7 +244,7 @@ def main() -> None:
     for name, measured, goal, ok in rows:
         verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
         print(f"{name:<{width}}  {measured}  ({goal})  {verdict}")
-    engine = subprocess.run([sys.executable, "-c", "from conntrack_forensics.parsers._rfc3164 "
+    engine = subprocess.run([sys.executable, "-c", "from conntrack_forensics.parsers._keywords "
                              "import engine; print(engine())"], capture_output=True, text=True)
     print(f"(inputs in {OUT}; incidents/drops of the large report: {rep.stdout.strip()}; "
           f"words found in bulk with {engine.stdout.strip()})")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import conntrack_forensics as cf
 from conntrack_forensics.inputs.blocks import Block
-from conntrack_forensics.parsers import _rfc3164
+from conntrack_forensics.parsers import _keywords, _rfc3164
 from conntrack_forensics.parsers._rfc3164 import Scan, scan_block
 from conntrack_forensics.parsers.classify import PREFILTER
 from conntrack_forensics.parsers.syslog import _match
@@ -208,7 +208,7 @@ def test_both_engines_find_the_same_lines(monkeypatch: pytest.MonkeyPatch) -> No
     """Hyperscan (when installed) and RE2 leave the same lines to the line-by-line reader."""
     data = "".join(f"{ln}\n" for ln in TRICKY * 3).encode()
     first = scan_block(Block.of(data), fields=True)
-    monkeypatch.setattr(_rfc3164, "_hyperscan", lambda: None)
-    assert _rfc3164.engine() == "re2"
+    monkeypatch.setattr(_keywords, "_hyperscan", lambda: None)
+    assert _keywords.engine() == "re2"
     again = _compare(TRICKY * 3)
     assert first.fast.tolist() == again.fast.tolist()
