@@ -2,7 +2,7 @@
 
 What a command loads comes from the knowledge base (``data/triggers.toml``: the rule's
 ``loads`` and ``reason``), not from per-command text here; the module names follow the kernel
-generation (ip_conntrack/ip_nat before 2.6.20, see :func:`.remedies.era`).
+generation (ip_conntrack/ip_nat before 2.6.20, see :func:`.eras.era`).
 
 Example:
     >>> for s in explanation("module_autoload", "2.6.32-696.el6.x86_64", "iptables -t nat -L",
@@ -17,8 +17,8 @@ Example:
 
 from __future__ import annotations
 
+from .eras import era
 from .knowledge import CommandRule, command_rules, match_command, normalize_command
-from .remedies import era
 
 _CORE = ("nf_conntrack", "ip_conntrack")
 _OLD_NAMES = {"nf_conntrack": "ip_conntrack", "nf_nat": "ip_nat"}
