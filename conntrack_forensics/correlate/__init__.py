@@ -1,5 +1,13 @@
 """The correlator: from an events table to explained incidents.
 
+In: the events table (CONTRACT section 3).
+Out: :class:`.Incident` objects, one per burst of "table full" drops on one host, with counts,
+table size, ranked trigger candidates, cause, recovery, recommendations and timeline.
+
+Bursts and counts in :mod:`.incidents`, triggers in :mod:`.triggers` (rules in
+:mod:`.knowledge`), cause and recovery in :mod:`.outcome`, advice in :mod:`.remedies`, the
+story in :mod:`.timeline`; hosts that dropped together in :mod:`.fleet`.
+
 Example:
     >>> from conntrack_forensics import load
     >>> from conntrack_forensics.correlate import correlate

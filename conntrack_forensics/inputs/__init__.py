@@ -1,4 +1,7 @@
-"""Reading: the paths a user names in, readable :class:`Source` objects out.
+"""Reading: the paths a user names, as readable sources.
+
+In: paths (files, directories, ``.tar``/``.zip`` archives, ``-`` for standard input).
+Out: :class:`Source` objects, rotated sets oldest first, each opened decompressed and read-only.
 
 Directories are walked (:mod:`.walk`), archives opened into members (:mod:`.archives`),
 compressed files decompressed (:mod:`.source`), and each source read in blocks of whole lines

@@ -1,6 +1,12 @@
 """Parsers, one module per log source, registered in :mod:`.registry`.
 
-Every module in this package is imported here, so adding a source means adding one file.
+In: a :class:`~conntrack_forensics.inputs.Source`, its parser picked by content (``sniff``).
+Out: raw batches of rows (:class:`.RawBatch`): text columns, the time in its parts, each
+message classified (:mod:`.classify`); plain lines may come as per-minute counts
+(:mod:`.background`).
+
+Every module here whose name does not start with ``_`` is imported and registers itself, so
+adding a source means adding one file.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Snapshots take their host's capture time; uptime snapshots anchor dmesg (events/captures.py, events/anchor.py)."""
+"""Snapshots take their host's capture time; uptime snapshots anchor dmesg (events/)."""
 
 from __future__ import annotations
 
