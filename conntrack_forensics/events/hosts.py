@@ -1,36 +1,124 @@
-"""The host of rows that name none (snapshots, histories, dmesg), per host-root scope.
+"""The host of rows that name none (snapshots, histories, audit, dmesg), per host-root scope.
 
-A tree's ``etc/hostname`` (or a sosreport's ``hostname``) names it; else the one host the
-scope's other sources name; else the one host of the whole input; else ``--host``.
+A host's tree (a scope, :attr:`~conntrack_forensics.inputs.source.Source.scope`) belongs to one
+host, and its kernel lines say which: the kernel writes only to the machine it runs on, while
+any other line of a syslog file may have been relayed from elsewhere or forged by whoever can
+send to the log socket. So the host of a tree's host-less rows is, in order:
+
+1. the name its ``etc/hostname`` (or a sosreport's ``hostname``, ``uname -a``) gives;
+2. the one host its kernel lines name (program ``kernel``; a placeholder such as
+   ``localhost``, which rsyslog writes before the name is set at boot, counts only when no
+   real name is there): other host names on a few lines of the same files change nothing;
+3. when its kernel lines name several hosts (a central log server's tree), none: ``--host``
+   if given, else the rows stay without a host and a warning says how to name it;
+4. a tree without kernel lines: the one host its rows name, else the one host of the whole
+   input, else ``--host``.
+
+Rows that still have no host while the input names several are said in the diagnostics: the
+correlator looks at a host's evidence only, so they would otherwise go unused without a word.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
+import pandas as pd
+
+from ..diagnostics import Diagnostics
 from ..parsers.base import Hints
 from .parsed import ParsedSource
 
+#: Names a syslog daemon writes before the machine has its own (early boot) or for none.
+PLACEHOLDERS = frozenset({"localhost", "localhost.localdomain", "localhost6",
+                          "localhost6.localdomain6", "(none)", "-"})
+#: How to name a host when the evidence does not.
+HOW_TO_NAME = "name it with --host NAME or an etc/hostname file in the tree"
 
-def fill_hosts(rows: list[ParsedSource], hints: Hints, cli_host: str | None) -> None:
+
+def kernel_hosts(raw: pd.DataFrame) -> Counter[str]:
+    """How many kernel lines of a raw frame name each host.
+
+    >>> raw = pd.DataFrame({"program": pd.array(["kernel", "sshd", "kernel"], dtype="string"),
+    ...                     "host": pd.array(["web7", "evil", "web7"], dtype="string")})
+    >>> kernel_hosts(raw)
+    Counter({'web7': 2})
+    """
+    kernel = raw["program"].eq("kernel").fillna(False).to_numpy(dtype=bool)
+    kernel &= raw["host"].notna().to_numpy(dtype=bool)
+    if not kernel.any():
+        return Counter()
+    counts = raw.loc[kernel, "host"].value_counts(sort=False)
+    return Counter({str(h): int(n) for h, n in counts.items()})
+
+
+def named(hosts: Counter[str]) -> list[str]:
+    """The hosts a tree's lines name, placeholders left out when a real name is there.
+
+    >>> named(Counter({"localhost": 40, "web7": 900}))
+    ['web7']
+    >>> named(Counter({"localhost": 3}))
+    ['localhost']
+    """
+    real = sorted(h for h in hosts if h.lower() not in PLACEHOLDERS)
+    return real or sorted(hosts)
+
+
+def fill_hosts(
+    rows: list[ParsedSource], hints: Hints, cli_host: str | None,
+    diag: Diagnostics | None = None,
+) -> None:
     """Fill in missing host names and set each source's ``host``."""
-    scope_hosts: dict[str, set[str]] = {}
-    for p in rows:
-        assert p.raw is not None
-        scope_hosts.setdefault(p.source.scope, set()).update(p.raw["host"].dropna().unique())
-    every = set().union(*scope_hosts.values()) if scope_hosts else set()
-    every |= {h for h, _ in hints.host.values()}
+    kernel: dict[str, Counter[str]] = {}
+    anyline: dict[str, Counter[str]] = {}
     for p in rows:
         assert p.raw is not None
         scope = p.source.scope
-        hinted = hints.host.get(scope)
-        if hinted is not None:
-            fill: str | None = hinted[0]
-        elif len(scope_hosts.get(scope, ())) == 1:
-            fill = next(iter(scope_hosts[scope]))
-        elif len(every) == 1:
-            fill = next(iter(every))
-        else:
-            fill = cli_host
-        if fill is not None and p.raw["host"].isna().any():
+        kernel.setdefault(scope, Counter()).update(kernel_hosts(p.raw))
+        anyline.setdefault(scope, Counter()).update(
+            {str(h): 1 for h in p.raw["host"].dropna().unique()})
+    every = set().union(*anyline.values()) if anyline else set()
+    every |= {h for h, _ in hints.host.values()}
+    decided = {scope: _scope_host(scope, kernel[scope], anyline[scope], hints, every, cli_host)
+               for scope in anyline}
+    for p in rows:
+        assert p.raw is not None
+        fill, why = decided[p.source.scope]
+        missing = int(p.raw["host"].isna().sum())
+        if fill is not None and missing:
             p.raw["host"] = p.raw["host"].fillna(fill)
+        elif missing and why is not None and diag is not None:
+            diag.warning(p.source.name, f"{missing:,} event{'s' * (missing != 1)} without a "
+                         f"host name left unattributed: {why}; {HOW_TO_NAME}")
         hosts = p.raw["host"].dropna()
         p.host = hosts.mode().iloc[0] if len(hosts) else fill
+
+
+def _scope_host(
+    scope: str, kernel: Counter[str], anyline: Counter[str], hints: Hints, every: set[str],
+    cli_host: str | None,
+) -> tuple[str | None, str | None]:
+    """The host of a scope's host-less rows, or None and why none could be chosen."""
+    hinted = hints.host.get(scope)
+    if hinted is not None:
+        return hinted[0], None
+    where = f"the tree {scope}" if scope else "the input's top directory"
+    if kernel:
+        names = named(kernel)
+        if len(names) == 1:
+            return names[0], None
+        if cli_host is not None:
+            return cli_host, None
+        listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        return None, (f"the kernel lines of {where} name {len(names)} hosts ({listed}), "
+                      "as a central log server's do")
+    names = named(anyline)
+    if len(names) == 1:
+        return names[0], None
+    if len(every) == 1:
+        return next(iter(every)), None
+    if cli_host is not None:
+        return cli_host, None
+    if len(every) > 1:
+        return None, (f"{where} holds no kernel line naming its host and the input names "
+                      f"{len(every)} hosts")
+    return None, None

@@ -154,7 +154,7 @@ def _resolve(
     diag: Diagnostics,
 ) -> pd.DataFrame:
     rows = [p for p in parsed if p.raw is not None and len(p.raw)]
-    fill_hosts(rows, hints, cli_host)
+    fill_hosts(rows, hints, cli_host, diag)
     zone = choose_zones(rows, hints, cli_tz, diag)
     if zone is not None:
         settings.tz, settings.tz_source = zone
@@ -162,7 +162,7 @@ def _resolve(
         assert p.raw is not None
         p.times, p.zoned = known_times(p.raw, p.tz)
         p.dated = p.times.dropna()
-    choices = resolve_years(rows, cli_year, diag)
+    choices = resolve_years(rows, cli_year, diag, hints.dated_text)
     if cli_year is not None:
         settings.year, settings.year_source = cli_year, "cli"
     elif choices:

@@ -30,6 +30,7 @@ from ..diagnostics import Diagnostics
 from ..inputs.blocks import LineChunk, iter_line_chunks
 from ..inputs.source import Source
 from ..model import Kind
+from ._dated_text import DatedText
 from .classify import PLAIN, Classified
 
 MAX_CONSECUTIVE_FAILURES = 1000
@@ -61,10 +62,12 @@ class GiveUp(Exception):
 
 @dataclass
 class Hints:
-    """Facts about a host's configuration found in its files (zone, host name)."""
+    """Facts the evidence gives beside its rows: a host's zone and name, dates in messages."""
 
     tz: dict[str, tuple[str, str]] = field(default_factory=dict)  # scope -> (zone, path)
     host: dict[str, tuple[str, str]] = field(default_factory=dict)  # scope -> (name, path)
+    #: source name -> full dates written inside its yearless lines (:mod:`._dated_text`)
+    dated_text: dict[str, list[DatedText]] = field(default_factory=dict)
 
 
 @dataclass

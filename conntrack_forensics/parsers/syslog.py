@@ -28,6 +28,7 @@ import pandas as pd
 from ..inputs.blocks import Block, BlockReader
 from ..model import Kind
 from ._bulk import Pending, message_rows, run_rows
+from ._dated_text import DatedTextSampler
 from ._rfc3164 import Scan, scan_blocks
 from .base import Head, ParseContext, Parser, RawBatch
 from .classify import PLAIN, Classified, classify
@@ -75,7 +76,9 @@ class SyslogParser(Parser):
         pending = Pending()
         first = 1
         count = run_rows if ctx.background else None
+        dates = DatedTextSampler(_stamp)  # dates written in messages: evidence of the year
         for block, scan, runs in scan_blocks(reader, fields=not ctx.background, then=count):
+            dates.block(block, scan.starts, scan.ends, first)
             if runs is not None:
                 pending.runs.append(runs.numbered(first))
                 lines.read_block(block, scan, first, scan.fast & ~runs.alone, reader,
@@ -89,6 +92,8 @@ class SyslogParser(Parser):
                 yield pending.frame()
         lines.finish(pending.batch)
         reader.finish(first - 1)
+        if found := dates.finish():
+            ctx.hints.dated_text[ctx.source.name] = found
         if len(pending):
             yield pending.frame()
 
@@ -285,6 +290,12 @@ def _match(line: str) -> _Line | None:
     frac = m.group("frac")
     sod = h * 3600 + mi * 60 + s + (float(frac) if frac else 0.0)
     return _with_tag(m.group("host"), m.group("rest"), mdsod=(MONTHS[m.group("mon")], day, sod))
+
+
+def _stamp(line: str) -> tuple[int, int, str] | None:
+    """The month, day and message of a yearless line (None for any other line)."""
+    m = _match(line)
+    return None if m is None or m.mdsod is None else (m.mdsod[0], m.mdsod[1], m.msg)
 
 
 def _with_tag(
