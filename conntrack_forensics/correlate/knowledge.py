@@ -1,9 +1,15 @@
 """The knowledge base of commands that load connection tracking (``data/triggers.toml``).
 
-Rules are data: each is validated into a :class:`CommandRule` when first needed.
+Rules are data: each is validated into a :class:`CommandRule` when first needed. A rule's
+pattern is matched against each command of a command line as the shell would run it: the line
+is split and unwrapped by :mod:`.cmdline` (``sudo sh -c '...'``, ``watch -n1``, ``env VAR=x``,
+``/usr/sbin/iptables-nft``...). Patterns anchor at the program (``^iptables``), so an
+``iptables`` quoted to ``echo`` or ``grep`` matches nothing.
 
 Example:
     >>> [r.id for r in match_command("/sbin/iptables -t nat -L")]
+    ['iptables_nat_table']
+    >>> [r.id for r in match_command("sudo sh -c 'iptables -L; iptables -tnat -nvL'")]
     ['iptables_nat_table']
 """
 
@@ -11,12 +17,12 @@ from __future__ import annotations
 
 import functools
 import re
-import shlex
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+from .cmdline import command_words, commands
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,7 +91,7 @@ def match_recovery(command: str) -> RecoveryRule | None:
     >>> match_recovery("sudo sysctl -w net.netfilter.nf_conntrack_max=262144").kind
     'conntrack_max_raised'
     """
-    for norm in _parts(command):
+    for norm in commands(command):
         for rule in recovery_rules():
             if rule.pattern.search(norm):
                 return rule
@@ -114,54 +120,98 @@ def command_rules() -> tuple[CommandRule, ...]:
     return tuple(rules)
 
 
-_WRAPPERS = frozenset({"sudo", "env", "nohup", "time", "nice", "command", "exec", "doas"})
-
-
-def normalize_command(command: str) -> str:
-    """A command with ``sudo``-like wrappers and directory prefixes removed.
-
-    >>> normalize_command("sudo /sbin/iptables -t nat -L")
-    'iptables -t nat -L'
-    """
-    try:
-        words = shlex.split(command, comments=False)
-    except ValueError:
-        words = command.split()
-    while words and words[0].rsplit("/", 1)[-1] in _WRAPPERS:
-        words = words[1:]
-        while words and (words[0].startswith("-") or "=" in words[0]):
-            option = words.pop(0)
-            if option in _OPTIONS_WITH_VALUE and words:
-                words.pop(0)
-    if words:
-        words[0] = words[0].rsplit("/", 1)[-1]
-    return " ".join(words)
-
-
-_OPTIONS_WITH_VALUE = frozenset({"-u", "-g", "-U", "-C", "-h", "-p", "-n", "-r", "-t"})
-
-
-def _parts(command: str) -> Iterator[str]:
-    """Each command of a command line (``a; b && c | d``), normalised.
-
-    A space leads each, as the rules' patterns start at a word boundary.
-    """
-    for part in re.split(r"\s*(?:;|&&|\|\||\|)\s*", command):
-        norm = normalize_command(part)
-        if norm:
-            yield " " + norm
-
-
 def match_command(command: str) -> list[CommandRule]:
     """The rules a command matches, best first (harmless look-alikes only when nothing else).
 
     A command line with several commands (``a; b && c | d``) is matched part by part.
     """
     hits: list[CommandRule] = []
-    for norm in _parts(command):
+    for norm in commands(command):
         for rule in command_rules():
             if rule.pattern.search(norm) and rule not in hits:
                 hits.append(rule)
     real = [r for r in hits if not r.harmless]
     chosen = real or hits
     return sorted(chosen, key=lambda r: -r.weight)
+
+
+def normalize_command(command: str) -> str:
+    """A command line as the commands it runs, wrappers and directories removed (``; ``-joined).
+
+    >>> normalize_command("sudo /sbin/iptables -t nat -L")
+    'iptables -t nat -L'
+    >>> normalize_command("su - -c 'watch -n1 /usr/sbin/iptables-nft -nvL -t nat'")
+    'iptables-nft -nvL -t nat'
+    """
+    return "; ".join(commands(command))
+
+
+# ------------------------------------------------------------------- sysctl reloads
+
+
+@dataclass(frozen=True)
+class SysctlLoad:
+    """The sysctl configuration a command applies (``sysctl -p [FILE...]``, ``--system``)."""
+
+    files: tuple[str, ...]  # the files, in the order applied (none with ``system``)
+    system: bool = False  # every sysctl.d directory, then /etc/sysctl.conf
+
+
+#: What ``sysctl -p`` applies without a file.
+SYSCTL_CONF = "/etc/sysctl.conf"
+#: Where ``sysctl --system`` (and systemd-sysctl) read ``*.conf`` files, the directory that wins
+#: a name first (sysctl.d(5)); files are applied in name order, ``/etc/sysctl.conf`` last.
+SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d",
+               "/lib/sysctl.d")
+#: A configuration line setting the table size (``-`` in front: ignore a missing key).
+CONF_MAX = re.compile(r"^\s*-?(?P<key>net[./](?:netfilter[./]nf_conntrack_max|nf_conntrack_max|"
+                      r"ipv4[./]netfilter[./]ip_conntrack_max))\s*=\s*(?P<value>\d+)\s*$", re.M)
+
+
+def sysctl_load(command: str) -> SysctlLoad | None:
+    """What configuration a command line applies, if it reloads sysctl settings.
+
+    >>> sysctl_load("sudo sysctl -p /etc/sysctl.d/90-conntrack.conf")
+    SysctlLoad(files=('/etc/sysctl.d/90-conntrack.conf',), system=False)
+    >>> sysctl_load("sysctl -q -p").files, sysctl_load("sysctl --system").system
+    (('/etc/sysctl.conf',), True)
+    """
+    for words in command_words(command):
+        program, args = words[0], words[1:]
+        if program == "sysctl":
+            load = _sysctl_args(args)
+        elif program == "systemd-sysctl":
+            files = tuple(a for a in args if not a.startswith("-"))
+            load = SysctlLoad(files, system=not files)
+        elif program in ("systemctl", "service"):
+            units = {a.removesuffix(".service") for a in args if not a.startswith("-")}
+            restarts = units & {"start", "restart", "reload", "force-reload"}
+            load = SysctlLoad((), True) if restarts and units & {"systemd-sysctl", "procps"} \
+                else None
+        else:
+            load = None
+        if load is not None:
+            return load
+    return None
+
+
+def _sysctl_args(args: list[str]) -> SysctlLoad | None:
+    """The arguments of procps sysctl: ``-p[FILE]``, ``-f``, ``--load[=FILE]`` then files."""
+    preload, files, operands = False, [], []
+    for arg in args:
+        if arg == "--system":
+            return SysctlLoad((), True)
+        if arg.startswith("--load"):
+            preload = True
+            files += [arg.partition("=")[2]] if "=" in arg else []
+        elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 1:
+            for i, ch in enumerate(arg[1:], 1):
+                if ch in "pf":
+                    preload = True
+                    files += [arg[i + 1:]] if arg[i + 1:] else []
+                    break
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    if not preload:
+        return None
+    return SysctlLoad(tuple(files + operands) or (SYSCTL_CONF,))

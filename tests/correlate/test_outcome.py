@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 import conntrack_forensics as cf
 from conntrack_forensics.correlate.knowledge import match_recovery, recovery_rules
+from tests.conftest import set_mtime
 
 BANNER = "kernel: nf_conntrack version 0.5.0 (16384 buckets, 65536 max)"
 DROP = "kernel: nf_conntrack: table full, dropping packet."
@@ -87,3 +90,137 @@ def test_recovery_rules_are_valid() -> None:
     rules = recovery_rules()
     assert len({r.id for r in rules}) == len(rules) and all(r.reason for r in rules)
     assert match_recovery("iptables -L") is None and match_recovery("sysctl -a") is None
+
+
+# ----------------------------------------------------- sizes set, and reloads of sysctl files
+
+def _reload(tmp_path: Path, command: str, files: dict[str, tuple[str, str]],
+            after: list[str] = ()) -> cf.Analysis:
+    """The drops, root running ``command`` 14 s after the first, and sysctl files
+    ``{path: (text, modification time)}``."""
+    for rel, (text, mtime) in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        set_mtime(path, mtime)
+    return _case(tmp_path, [(14, command)], after)
+
+
+def test_sysctl_w_carries_the_new_size(tmp_path: Path) -> None:
+    (inc,) = _case(tmp_path, [(14, "sysctl -w net.netfilter.nf_conntrack_max=262144")]).incidents
+    rec = inc.recovery
+    assert rec is not None and (rec.kind, rec.conntrack_max) == ("conntrack_max_raised", 262144)
+    assert "262,144 is above the 65,536 in force when the table filled" in rec.reasons
+    assert rec.to_dict()["conntrack_max"] == 262144
+
+
+def test_a_reload_of_a_file_that_raises_the_size(tmp_path: Path) -> None:
+    conf = "# raised after the outage\nnet.netfilter.nf_conntrack_max = 262144\n"
+    (inc,) = _reload(tmp_path, "sysctl -p /etc/sysctl.d/90-conntrack.conf", {
+        "etc/sysctl.d/90-conntrack.conf": (conf, "2017-04-26T16:03:35+00:00"),  # 8 s before
+    }).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "conntrack_max_raised"
+    assert rec.conntrack_max == 262144 and rec.time.timestamp() == T0 + 14
+    said = " | ".join(rec.reasons)
+    assert "sets net.netfilter.nf_conntrack_max = 262144" in said
+    assert "etc/sysctl.d/90-conntrack.conf)" in said
+    assert "262,144 is above the 65,536 in force" in said
+    assert "last modified at 2017-04-26T16:03:35Z, before the command" in said
+
+
+def test_sysctl_p_alone_reads_etc_sysctl_conf(tmp_path: Path) -> None:
+    conf = "net.ipv4.ip_forward = 0\nnet.netfilter.nf_conntrack_max = 131072\n"
+    (inc,) = _reload(tmp_path, "sysctl -p", {
+        "etc/sysctl.conf": (conf, "2017-04-26T15:00:00+00:00"),
+        "etc/sysctl.d/90-other.conf": ("net.netfilter.nf_conntrack_max = 999999\n",
+                                       "2017-04-26T15:00:00+00:00"),  # not read by -p
+    }).incidents
+    rec = inc.recovery
+    assert rec is not None and (rec.kind, rec.conntrack_max) == ("conntrack_max_raised", 131072)
+
+
+def test_a_reload_of_a_file_not_in_the_evidence_raises_nothing(tmp_path: Path) -> None:
+    (inc,) = _reload(tmp_path, "sysctl -p /etc/sysctl.d/90-conntrack.conf", {}).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "drops_stopped" and rec.conntrack_max is None
+    assert any("no file it read is in the evidence" in r and "not counted as raising" in r
+               for r in rec.reasons), rec.reasons
+
+
+def test_a_reload_of_a_file_that_sets_no_larger_size_raises_nothing(tmp_path: Path) -> None:
+    (inc,) = _reload(tmp_path, "sysctl -p /etc/sysctl.d/90-conntrack.conf", {
+        "etc/sysctl.d/90-conntrack.conf": ("net.netfilter.nf_conntrack_max = 65536\n"
+                                           "net.netfilter.nf_conntrack_tcp_timeout_established"
+                                           " = 86400\n", "2017-04-26T15:00:00+00:00"),
+    }).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "drops_stopped" and rec.conntrack_max is None
+    assert any("65,536 is not above the 65,536 in force" in r for r in rec.reasons), rec.reasons
+
+
+def test_a_file_modified_after_the_reload_is_not_what_it_applied(tmp_path: Path) -> None:
+    (inc,) = _reload(tmp_path, "sysctl -p /etc/sysctl.d/90-conntrack.conf", {
+        "etc/sysctl.d/90-conntrack.conf": ("net.netfilter.nf_conntrack_max = 262144\n",
+                                           "2017-04-26T16:10:00+00:00"),  # 6 min after
+    }).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "drops_stopped"
+    assert any("modified at 2017-04-26T16:10:00Z, after the command" in r for r in rec.reasons)
+
+
+def test_sysctl_system_applies_the_directories_in_order(tmp_path: Path) -> None:
+    old = "2017-04-26T15:00:00+00:00"
+    (inc,) = _reload(tmp_path, "sudo sysctl --system", {
+        # /etc wins a name over /usr/lib; names in order; /etc/sysctl.conf last (sets none)
+        "usr/lib/sysctl.d/50-default.conf": ("net.netfilter.nf_conntrack_max = 131072\n", old),
+        "usr/lib/sysctl.d/95-tuning.conf": ("net.netfilter.nf_conntrack_max = 524288\n", old),
+        "etc/sysctl.d/95-tuning.conf": ("net.netfilter.nf_conntrack_max = 262144\n", old),
+        "etc/sysctl.conf": ("kernel.sysrq = 0\nnet.ipv4.ip_forward = 0\n", old),
+    }).incidents
+    rec = inc.recovery
+    assert rec is not None and (rec.kind, rec.conntrack_max) == ("conntrack_max_raised", 262144)
+    assert any("the last file to set the size, /etc/sysctl.d/95-tuning.conf" in r
+               for r in rec.reasons), rec.reasons
+    assert any("not in the evidence could set it too" in r for r in rec.reasons)
+
+
+def test_every_recovery_says_why(tmp_path: Path) -> None:
+    (inc,) = _case(tmp_path, [(14, "rmmod nf_conntrack_ipv4 nf_conntrack")]).incidents
+    assert inc.recovery is not None and inc.recovery.kind == "module_unloaded"
+    assert inc.recovery.reasons == ["`rmmod nf_conntrack_ipv4 nf_conntrack` unloads connection "
+                                    "tracking (rule module_unload)"]
+    assert inc.recovery.to_dict()["conntrack_max"] is None
+
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def _with_recovery_details() -> list[Path]:
+    out = []
+    for case in sorted(SCENARIOS.glob("*/expected.json")):
+        data = json.loads(case.read_text(encoding="utf-8"))
+        if any(isinstance(i.get("recovery"), dict) and "conntrack_max" in i["recovery"]
+               or "recovery_reasons_contain" in i for i in data["incidents"]):
+            out.append(case.parent)
+    return out
+
+
+@pytest.mark.parametrize("case", _with_recovery_details(), ids=lambda p: p.name)
+def test_scenario_recovery_size_and_reasons(case: Path, tmp_path: Path) -> None:
+    """The size a recovery set and its reasons, as the scenario's README counts them."""
+    exp = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    work = tmp_path / case.name
+    shutil.copytree(case, work, symlinks=True,
+                    ignore=shutil.ignore_patterns("README.md", "expected.json"))
+    for rel, iso in exp.get("mtimes", {}).items():
+        set_mtime(work / rel, iso.replace("Z", "+00:00"))
+    got = cf.analyze(work).to_dict()["incidents"]
+    assert len(got) == len(exp["incidents"])
+    for want, inc in zip(exp["incidents"], got, strict=True):
+        rec = inc["recovery"]
+        if isinstance(want.get("recovery"), dict) and "conntrack_max" in want["recovery"]:
+            assert rec is not None and rec["conntrack_max"] == want["recovery"]["conntrack_max"]
+        for needle in want.get("recovery_reasons_contain", []):
+            assert rec is not None and any(needle in r for r in rec["reasons"]), \
+                (needle, rec and rec["reasons"])
