@@ -107,9 +107,11 @@ def per_second_peak(drops: list[tuple[dt.datetime, int]]) -> int:
 # --------------------------------------------------------------------------- case 1: bogon
 
 
-def bogon(rng: random.Random) -> None:
+def bogon(rng: random.Random, default_history: bool = False) -> None:
+    """The seed; with ``default_history``, as CentOS leaves it: bash without HISTTIMEFORMAT
+    (the history holds commands only) and auditd's default records of the ssh login."""
     host = "bogon"
-    base = ROOT / "bogon-nat-listing"
+    base = ROOT / ("bogon-default-history" if default_history else "bogon-nat-listing")
     begin = dt.datetime(2017, 4, 26, 3, 10, 1, tzinfo=CST)
     login = dt.datetime(2017, 4, 26, 23, 58, 12, tzinfo=CST)
     filter_list = dt.datetime(2017, 4, 26, 23, 59, 40, tzinfo=CST)
@@ -243,11 +245,15 @@ def bogon(rng: random.Random) -> None:
                 (dt.datetime(2017, 4, 27, 0, 9, 34, tzinfo=CST), "reboot")]
     hist_lines = []
     for when, cmd in history + session:
-        hist_lines += [f"#{int(when.timestamp())}", cmd]
+        hist_lines += [cmd] if default_history else [f"#{int(when.timestamp())}", cmd]
     write(base / "root/.bash_history", hist_lines)
     counts["root/.bash_history"] = len(hist_lines)
+    if default_history:
+        audit = audit_login(rng, login, boot, shutdown)
+        write(base / "var/log/audit/audit.log", audit)
+        counts["var/log/audit/audit.log"] = len(audit)
 
-    expected = {
+    expected: dict[str, object] = {
         "host": host,
         "start": z(min(x[0] for x in lines)),
         "end": z(max(x[0] for x in lines)),
@@ -258,7 +264,7 @@ def bogon(rng: random.Random) -> None:
         "conntrack_buckets": 16384,
         "trigger_command": "iptables -t nat -L",
         "trigger_user": "root",
-        "trigger_time": z(nat_list),
+        "trigger_time": None if default_history else z(nat_list),
         "cause": "module_autoload",
         "recovery_kind": "reboot",
         "recovery_time": z(shutdown),
@@ -266,7 +272,51 @@ def bogon(rng: random.Random) -> None:
         "year": 2017,
         "line_counts": counts,
     }
-    finish(base, expected, README_BOGON)
+    if default_history:
+        expected["history_timestamps"] = False
+        # `iptables -L` ran at most 30 s before the ip_tables banner it caused; the nat
+        # listing after it in the same session. `reboot` ran before the shutdown.
+        expected["trigger_not_before"] = z(filter_list - dt.timedelta(seconds=30))
+        expected["trigger_not_after"] = z(shutdown)
+    finish(base, expected, README_DEFAULT if default_history else README_BOGON)
+
+
+def audit_login(rng: random.Random, login: dt.datetime, boot: dt.datetime,
+                shutdown: dt.datetime) -> list[str]:
+    """auditd with CentOS 6's default (empty) rules: PAM records of root's ssh login, the
+    daemon's end at the shutdown and start at the boot. No command is recorded."""
+    out = []
+    serial = 3121
+
+    def rec(kind: str, t: dt.datetime, body: str) -> None:
+        nonlocal serial
+        stamp = t.timestamp() + rng.randint(1, 999) / 1000
+        out.append(f"type={kind} msg=audit({stamp:.3f}:{serial}): {body}")
+        serial += 1
+
+    pid = rng.randint(20000, 30000)
+    ctx = "subj=system_u:system_r:sshd_t:s0-s0:c0.c1023"
+    pam = ("exe=\"/usr/sbin/sshd\" hostname=10.20.30.40 addr=10.20.30.40 terminal=ssh "
+           "res=success'")
+    t = login - dt.timedelta(seconds=1)
+    rec("USER_AUTH", t, f"user pid={pid} uid=0 auid=4294967295 ses=4294967295 {ctx} "
+        f"msg='op=PAM:authentication acct=\"root\" {pam}")
+    rec("USER_ACCT", t, f"user pid={pid} uid=0 auid=4294967295 ses=4294967295 {ctx} "
+        f"msg='op=PAM:accounting acct=\"root\" {pam}")
+    rec("CRED_ACQ", t, f"user pid={pid} uid=0 auid=4294967295 ses=4294967295 {ctx} "
+        f"msg='op=PAM:setcred acct=\"root\" {pam}")
+    rec("LOGIN", login, f"login pid={pid} uid=0 old auid=4294967295 new auid=0 old ses="
+        "4294967295 new ses=412")
+    rec("USER_START", login, f"user pid={pid} uid=0 auid=0 ses=412 {ctx} "
+        f"msg='op=PAM:session_open acct=\"root\" {pam}")
+    rec("USER_LOGIN", login, f"user pid={pid + 2} uid=0 auid=0 ses=412 {ctx} "
+        f"msg='op=login id=0 {pam}")
+    rec("DAEMON_END", shutdown, "auditd normal halt, sending auid=0 pid=1 subj=system_u:"
+        "system_r:init_t:s0 res=success")
+    rec("DAEMON_START", boot + dt.timedelta(seconds=9), "auditd start, ver=2.4.5 format=raw "
+        "kernel=2.6.32-696.el6.x86_64 auid=4294967295 pid=1208 subj=system_u:system_r:"
+        "auditd_t:s0 res=success")
+    return out
 
 
 # ------------------------------------------------------------------------ case 2: k8s node
@@ -499,6 +549,40 @@ HISTTIMEFORMAT timestamps: it carries the year), `etc/sysconfig/clock` (the zone
 `expected.json` holds these figures, counted by `tools/make_sample_logs.py` from what it wrote.
 """
 
+README_DEFAULT = """# bogon-default-history: the seed as CentOS leaves the evidence
+
+The same incident as [bogon-nat-listing](../bogon-nat-listing/README.md), with the evidence a
+default CentOS 6 install keeps: bash has no `HISTTIMEFORMAT`, so `root/.bash_history` holds
+the commands without a single time, and auditd runs with its default (empty) rule set, so
+`var/log/audit/audit.log` records root's ssh login and the daemon's stop and start, but no
+command. The seed's own host most likely looked like this.
+
+Nothing says when `iptables -t nat -L` ran. The history's order still bounds it: it is in the
+last session of the file (after the `logout` that ends the older ones), after `iptables -L`,
+whose `ip_tables` load the kernel announced at 23:59:40 local time (so `iptables -L` ran at
+most 30 s before, and the nat listing after that), and before `reboot`, which ran before the
+shutdown at 00:09:36. Within those ten minutes nf_conntrack was loaded at 00:03:21, six
+seconds before the first drop, and no timed record (no sudo, no audited command, no service
+start) explains that load: the nat listing is the only command that can have.
+
+Layout: as bogon-nat-listing, with the history untimed and `var/log/audit/audit.log` added
+(its records carry the year: the syslog files carry none, and the files' modification times
+are not kept by git).
+
+## Findings the report must show
+
+- one incident on host `{host}`, from {start} to {end} (UTC);
+- {drops_logged} drops logged (repeat lines expanded), {drops_suppressed} suppressed, peak
+  {peak_drops_per_second} per second; table size {conntrack_max} max, {conntrack_buckets} buckets;
+- trigger `{trigger_command}` by {trigger_user}, its time not recorded: after
+  {trigger_not_before} and before {trigger_not_after}, with a confidence below a timed
+  trigger's; `iptables -L` ranked low;
+- cause `{cause}`; recovery `{recovery_kind}` at {recovery_time};
+- zone {tz} from `etc/sysconfig/clock`, year {year} from the audit records.
+
+`expected.json` holds these figures, counted by `tools/make_sample_logs.py` from what it wrote.
+"""
+
 README_K8S = """# k8s-node-capacity: a Kubernetes node whose conntrack table simply fills
 
 A written reproduction of the modern form of the failure. `k8s-node-3` is an Ubuntu 22.04
@@ -526,11 +610,12 @@ Layout: `var/log/syslog.2.gz`, `syslog.1`, `syslog` (a rotated set, read oldest 
 
 INDEX = """# Sample logs
 
-Three incidents, written for this project (not copied from anywhere), each in the layout of a
+Four incidents, written for this project (not copied from anywhere), each in the layout of a
 host's file system. `python tools/make_sample_logs.py` regenerates them byte for byte.
 
 | case | what it shows |
 |---|---|
+| [bogon-default-history](bogon-default-history/README.md) | the seed as CentOS keeps it: no timestamps in root's bash history; the trigger named, its time bounded by its neighbours |
 | [bogon-nat-listing](bogon-nat-listing/README.md) | the seed: CentOS 6.9, `iptables -t nat -L` autoloads conntrack, table full, reboot |
 | [k8s-node-capacity](k8s-node-capacity/README.md) | Ubuntu/Kubernetes, module loaded since boot, ratelimited drops, capacity, stop by themselves |
 | [sosreport-web1](sosreport-web1/README.md) | a sosreport of a CentOS 7 web server taken mid-incident: messages, journal and dmesg counted once, snapshots at the capture time |
@@ -544,6 +629,7 @@ def main() -> None:
     import make_sosreport_sample
 
     bogon(random.Random(20170427))
+    bogon(random.Random(20170427), default_history=True)
     k8s(random.Random(20240314))
     make_sosreport_sample.main(random.Random(20240520), ROOT)
     (ROOT / "README.md").write_text(INDEX)

@@ -26,6 +26,7 @@ from ..model import Kind
 from ..parsers.classify import CONNTRACK_MODULES, UPTIME_PREFIX
 from . import outcome, remedies, timeline, triggers
 from .explain import explanation
+from .identity import Identities
 from .incidents import HostView, bursts, count, host_views, table_fill, table_size
 from .model import (
     Candidate,
@@ -37,6 +38,7 @@ from .model import (
     evidence_text,
     ref,
 )
+from .reload import CONFIG_PROGRAMS
 
 DEFAULT_GAP = 300
 
@@ -51,18 +53,22 @@ def correlate(
         gap: longest quiet spell, in seconds, inside one incident.
         host: only this host's incidents.
     """
-    timed = events.loc[events["time"].notna() | (events["kind"] == Kind.COMMAND.value)]
+    # untimed commands (history without timestamps) and configuration files (what a
+    # ``sysctl -p`` applied, :mod:`.reload`) are kept beside the timed events
+    timed = events.loc[events["time"].notna() | (events["kind"] == Kind.COMMAND.value)
+                       | events["program"].isin(CONFIG_PROGRAMS).fillna(False)]
     out: list[Incident] = []
     for name, view in host_views(timed).items():
         if host is not None and name != host:
             continue
+        ids = Identities.from_events(events.loc[events["host"] == name])
         for burst in bursts(view, gap):
-            out.append(_explain(view, burst, gap))
+            out.append(_explain(view, burst, gap, ids))
     out.sort(key=lambda i: (i.start, i.host))
     return out
 
 
-def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
+def _explain(view: HostView, burst: pd.DataFrame, gap: float, ids: Identities) -> Incident:
     start, end = burst["time"].iloc[0], burst["time"].iloc[-1]
     counts = count(burst)
     cmax, buckets = table_size(view, start)
@@ -77,7 +83,7 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float) -> Incident:
                    ref(r.source, r.line), evidence_text(r))
         for r in cast(Any, _one_per_load(loads)).itertuples(index=False)
     ]
-    candidates = triggers.rank(view, start)
+    candidates = triggers.rank(view, start, ids)
     trigger = triggers.pick_trigger(candidates)
     cause, cause_reasons = outcome.cause(view, start, trigger)
     recovery = outcome.recovery(view, start, end, gap, cmax)

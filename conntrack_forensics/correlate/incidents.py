@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import Kind
-from ..parsers.classify import CONNTRACK_MODULES
+from ..parsers.classify import CONNTRACK_MODULES, keeper
 from .knowledge import SIZE_VALUE, match_recovery
 from .model import ref
 
@@ -33,6 +33,8 @@ _FIREWALLS = (
 #: A snapshot this close to an incident tells how full the table was.
 FILL_WINDOW = pd.Timedelta(days=1)
 _KERNEL_VERSION = re.compile(r"Linux version (\S+)")
+#: How a rules snapshot says some of its rules need conntrack.
+_NEEDS_CONNTRACK = r"\b\d+ rules? needs? conntrack\b"
 
 
 @dataclass
@@ -62,12 +64,41 @@ class HostView:
         return first
 
     def conntrack_evidence(self) -> pd.DataFrame:
-        """Events that prove conntrack was loaded at their time."""
+        """Events that prove conntrack was loaded at their time.
+
+        Besides loads, sysctls, drops and snapshots: the start of a service that keeps
+        conntrack loaded (:meth:`keepers`).
+        """
         ev = self.events
         loads = (ev["kind"] == Kind.MODULE_LOAD.value) & ev["module"].isin(CONNTRACK_MODULES)
         sysctl = (ev["kind"] == Kind.SYSCTL.value) & ev["conntrack_max"].notna()
         drops = ev["kind"] == Kind.CONNTRACK_DROP.value
-        return ev.loc[loads | sysctl | drops | self._snapshots(True)]
+        keep = ev.index.isin(self.keepers().index)
+        return ev.loc[loads | sysctl | drops | self._snapshots(True) | keep]
+
+    def keepers(self) -> pd.DataFrame:
+        """Starts of services that keep conntrack loaded (``data/services.toml``).
+
+        A service whose rules need conntrack only when they are stateful or NAT counts when a
+        rules snapshot of the host shows such rules. The frame gains ``keeper`` (the service
+        rule) as a column.
+        """
+        ev = self.events
+        services = ev.loc[ev["kind"] == Kind.SERVICE.value]
+        rules = [keeper(str(m), None if pd.isna(p) else str(p))
+                 for m, p in zip(services["message"], services["program"], strict=True)]
+        stateful = self.stateful_rules() is not None
+        take = [r is not None and (r.conntrack == "always" or stateful) for r in rules]
+        out = services.loc[take].copy()
+        out["keeper"] = [r for r, t in zip(rules, take, strict=True) if t]
+        return out
+
+    def stateful_rules(self) -> pd.Series | None:
+        """The first rules snapshot showing stateful or NAT rules (iptables, nft), if any."""
+        ev = self.events
+        snaps = ev.loc[(ev["kind"] == Kind.SNAPSHOT.value)
+                       & ev["message"].str.contains(_NEEDS_CONNTRACK, regex=True, na=False)]
+        return snaps.iloc[0] if len(snaps) else None
 
     def unloaded_evidence(self) -> pd.DataFrame:
         """Snapshots that show conntrack was *not* loaded at their time (lsmod, sysctl -a)."""

@@ -54,6 +54,15 @@ class Candidate:
     not_before: pd.Timestamp | None = None
     not_after: pd.Timestamp | None = None
     time_quality: str = "exact"
+    #: Every record of this one action (history, sudo, audit, journal), the shown one first.
+    records: list[CommandRecord] = field(default_factory=list)
+    #: The acting user's numeric id, when the evidence gives it.
+    uid: int | None = None
+    #: ``sudo`` or ``su`` when the command ran through one, and as whom.
+    via: str | None = None
+    run_as: str | None = None
+    #: Who acted and as whom, in words (``alice (uid 1000), through sudo as root``).
+    identity: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape (``not_before``/``not_after`` only for untimed candidates)."""
@@ -70,7 +79,27 @@ class Candidate:
         if self.time is None:
             out["not_before"] = rfc3339(self.not_before)
             out["not_after"] = rfc3339(self.not_after)
+        out["identity"] = self.identity
+        out["uid"] = self.uid
+        out["via"] = self.via
+        out["run_as"] = self.run_as
+        out["records"] = [r.to_dict() for r in self.records]
         return out
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """One source's record of a command (a history line, a sudo line, an audit event)."""
+
+    source: str
+    format: str
+    time: pd.Timestamp | None
+    command: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {"source": self.source, "format": self.format, "time": rfc3339(self.time),
+                "command": self.command}
 
 
 @dataclass
@@ -81,11 +110,16 @@ class Recovery:
     kind: str
     source: str
     evidence: str | None = None
+    #: The table size a ``conntrack_max_raised`` recovery set, when the evidence shows it.
+    conntrack_max: int | None = None
+    #: Why this is the recovery, and what was ruled out (a reload that raised nothing known).
+    reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape."""
         return {"time": rfc3339(self.time), "kind": self.kind, "source": self.source,
-                "evidence": self.evidence}
+                "evidence": self.evidence, "conntrack_max": self.conntrack_max,
+                "reasons": list(self.reasons)}
 
 
 @dataclass

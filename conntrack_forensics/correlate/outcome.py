@@ -16,10 +16,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ..model import Kind
+from ..parsers.classify import keeper
 from ..times import rfc3339
-from .incidents import HostView
-from .knowledge import SIZE_VALUE, match_recovery
+from .incidents import FILL_WINDOW, HostView
+from .knowledge import SIZE_VALUE, match_recovery, sysctl_load
 from .model import Candidate, Recovery, evidence_text, ref
+from .reload import applied
 
 #: A conntrack load this long before the first drop or less can be the autoload.
 AUTOLOAD_WINDOW = pd.Timedelta(hours=1)
@@ -27,6 +29,8 @@ AUTOLOAD_WINDOW = pd.Timedelta(hours=1)
 BOOT_SETTLE = pd.Timedelta(minutes=5)
 #: A recovery action this long after the last drop can still be what ended the incident.
 ACTION_SLACK = pd.Timedelta(minutes=2)
+#: A snapshot's count at this share of the table size or more: the table was (nearly) full.
+FULL_SHARE = 0.9
 
 
 
@@ -37,7 +41,8 @@ def cause(
     boot = view.boot_start(start)
     ct = view.conntrack_evidence()
     ct = ct.loc[(ct["time"] < start) & ((ct["time"] >= boot) if boot is not None else True)]
-    loads = ct.loc[ct["kind"] == Kind.MODULE_LOAD.value]
+    # a service that keeps conntrack loaded (dockerd, kube-proxy...) loads it when it starts
+    loads = ct.loc[ct["kind"].isin([Kind.MODULE_LOAD.value, Kind.SERVICE.value])]
     recent = loads.loc[loads["time"] >= start - AUTOLOAD_WINDOW]
     if boot is not None:
         recent = recent.loc[recent["time"] > boot + BOOT_SETTLE]
@@ -45,8 +50,11 @@ def cause(
         first_load = recent.iloc[0]
         earlier = ct.loc[ct["time"] < first_load["time"]]
         if earlier.empty:
+            what = (f"{first_load['module']} was loaded"
+                    if first_load["kind"] == Kind.MODULE_LOAD.value
+                    else f"{first_load['message']} (a service that loads conntrack)")
             reasons = [
-                f"{first_load['module']} was loaded at {rfc3339(first_load['time'])}, "
+                f"{what} at {rfc3339(first_load['time'])}, "
                 f"{(start - first_load['time']).total_seconds():.0f} s before the first drop "
                 f"({ref(first_load['source'], first_load['line'])})",
                 "no conntrack activity earlier in this boot",
@@ -71,19 +79,54 @@ def cause(
                 reasons.append(f"`{trigger.command}` ({trigger.source}) loads conntrack")
             return "module_autoload", reasons
     if len(ct):
-        first = ct.iloc[0]
-        return "capacity", [
-            f"conntrack was already active at {rfc3339(first['time'])} "
-            f"({ref(first['source'], first['line'])}), "
-            f"{(start - first['time']).total_seconds() / 3600:.1f} h before the first drop",
-            "the table filled under load",
-        ]
+        return "capacity", _capacity_reasons(view, ct, start)
     if trigger is not None:
         return "module_autoload", [
             f"`{trigger.command}` ({trigger.source}) loads conntrack and no conntrack activity "
             "is in evidence before it",
         ]
     return "unknown", ["no evidence of when conntrack was loaded"]
+
+
+def _capacity_reasons(view: HostView, ct: pd.DataFrame, start: pd.Timestamp) -> list[str]:
+    """Why conntrack was in use long before: the first evidence, a service keeping it."""
+    first = ct.iloc[0]
+    hours = (start - first["time"]).total_seconds() / 3600
+    where = ref(first["source"], first["line"])
+    if first["kind"] == Kind.SERVICE.value:
+        rule = keeper(str(first["message"]), None if pd.isna(first["program"])
+                      else str(first["program"]))
+        out = [f"{first['message']} at {rfc3339(first['time'])} ({where}), {hours:.1f} h "
+               f"before the first drop: {rule.reason if rule else 'it keeps conntrack loaded'}"]
+        rules = view.stateful_rules()
+        if rule is not None and rule.conntrack == "stateful_rules" and rules is not None:
+            out.append(f"its rules need conntrack: {rules['message']} "
+                       f"({ref(rules['source'], rules['line'])})")
+    else:
+        out = [f"conntrack was already active at {rfc3339(first['time'])} ({where}), "
+               f"{hours:.1f} h before the first drop"]
+    out += _fill_reasons(view, start)
+    out.append("the table filled under load")
+    return out
+
+
+def _fill_reasons(view: HostView, start: pd.Timestamp) -> list[str]:
+    """A snapshot near the incident with the table (almost) full supports capacity."""
+    ev = view.events
+    snaps = ev.loc[(ev["kind"] == Kind.SNAPSHOT.value) & ev["conntrack_count"].notna()
+                   & (abs(ev["time"] - start) <= FILL_WINDOW)]
+    if snaps.empty:
+        return []
+    sizes = ev.loc[ev["conntrack_max"].notna() & (ev["time"] <= snaps["time"].max())]
+    if sizes.empty:
+        return []
+    snap = snaps.iloc[-1]
+    size = int(sizes["conntrack_max"].iloc[-1])
+    count = int(snap["conntrack_count"])
+    if size <= 0 or count < FULL_SHARE * size:
+        return []
+    return [f"a snapshot at {rfc3339(snap['time'])} ({ref(snap['source'], snap['line'])}) "
+            f"shows {count:,} of {size:,} entries in use ({count / size:.0%})"]
 
 
 def recovery(
@@ -94,55 +137,102 @@ def recovery(
 
     A recovery action (a larger table, conntrack unloaded, rules changed: the ``[[recovery]]``
     rules of the knowledge base, or a logged sysctl raising the size) nearest the last drop
-    wins over a later reboot, provided the host's evidence goes on after it.
+    wins over a later reboot, provided the host's evidence goes on after it. A size-setting
+    command that is not shown to raise the table (a smaller value, a reload of a file the
+    evidence does not hold) is no action; the recovery's reasons say so.
     """
     ev = view.events
     after = ev.loc[ev["time"] > end]
     stops = after.loc[after["kind"].isin([Kind.SHUTDOWN.value, Kind.BOOT.value])]
     reboot = stops.iloc[0] if len(stops) and \
         stops["time"].iloc[0] - end <= pd.Timedelta(seconds=gap) else None
-    action = _action(view, start, end, conntrack_max)
+    action, notes = _action(view, start, end, conntrack_max)
     if action is not None:
-        row, kind = action
+        row, kind, value, reasons = action
         later = ev.loc[ev["time"] > row["time"]]
         if len(later) and (reboot is None or row["time"] <= reboot["time"]):
-            return Recovery(row["time"], kind, ref(row["source"], row["line"]), evidence_text(row))
+            return Recovery(row["time"], kind, ref(row["source"], row["line"]), evidence_text(row),
+                            conntrack_max=value, reasons=reasons + notes)
     if reboot is not None:
         return Recovery(reboot["time"], "reboot", ref(reboot["source"], reboot["line"]),
-                        evidence_text(reboot))
+                        evidence_text(reboot), reasons=[
+                            f"{reboot['kind']} {(reboot['time'] - end).total_seconds():.0f} s "
+                            "after the last drop"] + notes)
     if len(after) and after["time"].max() - end > pd.Timedelta(seconds=gap):
         drops = ev.loc[(ev["kind"] == Kind.CONNTRACK_DROP.value) & (ev["time"] <= end)]
         last = drops.iloc[-1]
         return Recovery(last["time"], "drops_stopped", ref(last["source"], last["line"]),
-                        evidence_text(last))
+                        evidence_text(last), reasons=[
+                            f"the host's evidence goes on to {rfc3339(after['time'].max())} "
+                            "without another drop"] + notes)
     return None
+
+
+#: A recovery action: its event, kind, the table size it set (if any) and the reasons.
+Action = tuple[pd.Series, str, "int | None", list[str]]
 
 
 def _action(
     view: HostView, start: pd.Timestamp, end: pd.Timestamp, conntrack_max: int | None
-) -> tuple[pd.Series, str] | None:
-    """The recovery action nearest the last drop, within the incident or just after it."""
+) -> tuple[Action | None, list[str]]:
+    """The recovery action nearest the last drop, within the incident or just after it.
+
+    Also the reasons size-setting commands in that window are not one (notes).
+    """
     ev = view.events
     near = ev.loc[(ev["time"] >= start) & (ev["time"] <= end + ACTION_SLACK)]
-    found: list[tuple[pd.Timedelta, pd.Timestamp, int, str]] = []
+    found: list[tuple[pd.Timedelta, pd.Timestamp, int, str, int | None, list[str]]] = []
+    notes: list[str] = []
     for i, row in near.iterrows():
         kind: str | None = None
+        value: int | None = None
+        reasons: list[str] = []
         if row["kind"] == Kind.COMMAND.value:
-            command = row["command"] if isinstance(row["command"], str) else row["message"]
-            rule = match_recovery(str(command))
-            if rule is not None:
-                kind = rule.kind
-                if kind == "conntrack_max_raised" and not _raises(str(command), conntrack_max):
-                    kind = None
+            command = str(row["command"] if isinstance(row["command"], str) else row["message"])
+            rule = match_recovery(command)
+            if rule is not None and rule.kind == "conntrack_max_raised":
+                raised, value, reasons = _sized(view, row, command, conntrack_max)
+                kind = rule.kind if raised else None
+                notes += [] if raised else [r for r in reasons if r not in notes]
+            elif rule is not None:
+                kind, reasons = rule.kind, [f"`{command}` {rule.reason} (rule {rule.id})"]
         elif row["kind"] == Kind.SYSCTL.value and not pd.isna(row["conntrack_max"]):
-            if conntrack_max is None or int(row["conntrack_max"]) > conntrack_max:
+            value = int(row["conntrack_max"])
+            if conntrack_max is None or value > conntrack_max:
                 kind = "conntrack_max_raised"
+                reasons = [f"a logged sysctl sets nf_conntrack_max to {value:,}",
+                           _above(value, conntrack_max)]
         if kind is not None:
-            found.append((abs(row["time"] - end), row["time"], i, kind))
+            found.append((abs(row["time"] - end), row["time"], i, kind, value, reasons))
     if not found:
-        return None
-    _dist, _t, i, kind = min(found)
-    return near.loc[i], kind
+        return None, notes
+    _dist, _t, i, kind, value, reasons = min(found, key=lambda f: f[:3])
+    return (near.loc[i], kind, value, reasons), notes
+
+
+def _sized(view: HostView, row: pd.Series, command: str,
+           conntrack_max: int | None) -> tuple[bool, int | None, list[str]]:
+    """Whether a size-setting command raised the table, to what, and the reasons."""
+    values = [int(v) for v in SIZE_VALUE.findall(command)]
+    if values:
+        value = max(values)
+        if _raises(command, conntrack_max):
+            return True, value, [f"`{command}` sets nf_conntrack_max to {value:,}",
+                                 _above(value, conntrack_max)]
+        return False, value, [f"`{command}` at {rfc3339(row['time'])} sets nf_conntrack_max "
+                              f"to {value:,}, not above the {conntrack_max:,} in force: not a "
+                              "raise"]
+    load = sysctl_load(command)
+    if load is not None:
+        done = applied(view.events, row, command, load, conntrack_max)
+        return done.raised, done.value, done.reasons
+    return True, None, [f"`{command}` sets nf_conntrack_max; the new size is not in the command"]
+
+
+def _above(value: int, conntrack_max: int | None) -> str:
+    if conntrack_max is None:
+        return "the size in force when the table filled is not in the evidence"
+    return f"{value:,} is above the {conntrack_max:,} in force when the table filled"
 
 
 def _raises(command: str, conntrack_max: int | None) -> bool:

@@ -10,18 +10,23 @@ at or above :data:`TRIGGER_THRESHOLD`.
 
 from __future__ import annotations
 
+import re
+from typing import Any, cast
+
 import pandas as pd
 
 from ..model import Kind, TimeQuality
 from ..times import rfc3339
+from .fusion import Record, fuse
+from .identity import Identities
 from .incidents import HostView
-from .knowledge import match_command
+from .knowledge import CommandRule, command_rules, match_command, normalize_command
 from .model import Candidate, ref
+from .untimed import LOAD_WINDOW, Bounds
+from .untimed import bounds as untimed_bounds
 
 #: How far before the first drop a command is considered.
 LOOKBACK = pd.Timedelta(hours=1)
-#: A conntrack load this soon after a command is taken as caused by it.
-LOAD_WINDOW = pd.Timedelta(seconds=30)
 #: A first drop this soon after a command counts as close in time.
 SOON = pd.Timedelta(minutes=10)
 #: The lowest confidence at which the best candidate is named the trigger.
@@ -33,6 +38,19 @@ CANDIDATE_KINDS = (Kind.COMMAND.value, Kind.SERVICE.value, Kind.SYSCTL.value)
 BOOT_SETTLE = pd.Timedelta(minutes=5)
 #: Confidence of a conntrack load nothing in evidence explains (below the threshold).
 UNEXPLAINED_LOAD = 0.3
+#: An untimed line starts from this share of its rule's weight ...
+UNTIMED_FACTOR = 0.6
+#: ... and gains this when it is the one command that can explain a conntrack load nothing
+#: timed explains (shared among rival commands),
+OPEN_LOAD = 0.25
+#: and 0.1 more when its bounds are this tight. Rival untimed commands that could equally have
+#: caused the load stay below the threshold: the evidence does not say which one did.
+TIGHT = pd.Timedelta(minutes=10)
+AMBIGUOUS = 0.45
+#: Times of one moment in sources of different precision (whole seconds, milliseconds).
+SAME_SECOND = pd.Timedelta(seconds=1)
+#: sudo's ``USER=root`` field: whom the command ran as.
+_RUN_AS = re.compile(r"\bUSER=([^\s;]+)")
 
 
 def _seconds(delta: pd.Timedelta) -> str:
@@ -40,8 +58,13 @@ def _seconds(delta: pd.Timedelta) -> str:
     return f"{s:.0f} s" if abs(s) < 120 else f"{s / 60:.1f} min"
 
 
-def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
-    """Candidates for the incident whose first drop is at ``start``, best first."""
+def rank(view: HostView, start: pd.Timestamp, ids: Identities | None = None) -> list[Candidate]:
+    """Candidates for the incident whose first drop is at ``start``, best first.
+
+    Records of one action in several sources are one candidate (:mod:`.fusion`); untimed
+    history lines are bounded by their neighbours (:mod:`.untimed`).
+    """
+    ids = ids if ids is not None else Identities()
     ev = view.events
     boot = view.boot_start(start)
     lower = max(start - LOOKBACK, boot) if boot is not None else start - LOOKBACK
@@ -52,68 +75,167 @@ def rank(view: HostView, start: pd.Timestamp) -> list[Candidate]:
                        & (cmds["not_before"].isna() | (cmds["not_before"] <= start))]
     ct = view.conntrack_evidence()
     ct_loads = ct.loc[ct["kind"] == Kind.MODULE_LOAD.value]
-    out: list[Candidate] = []
-    for row in pd.concat([timed, untimed]).itertuples(index=False):
+    records: list[Record] = []
+    for row in timed.itertuples(index=False):
         command = str(row.command) if isinstance(row.command, str) else str(row.message)
         rules = match_command(command)
-        if not rules:
-            continue
-        rule = rules[0]
-        reasons = [f"matches rule {rule.id}: {rule.reason}"]
-        score = rule.weight
-        t = row.time if not pd.isna(row.time) else None
-        if row.kind != Kind.COMMAND.value:
-            reasons.append(f"{row.kind} event: {row.message}")
-        if rule.harmless:
-            if t is not None:
-                _already_active(t, ct, view.boot_start(t), reasons)
-        elif t is not None:
-            score += _timed_evidence(t, start, ct, ct_loads, view.boot_start(t), reasons)
-            if row.time_quality != TimeQuality.EXACT.value:
-                score -= 0.05
-                reasons.append(f"its time is {row.time_quality.replace('_', ' ')}")
-        else:
-            score = score * 0.6
-            nb = row.not_before if not pd.isna(row.not_before) else None
-            na = row.not_after if not pd.isna(row.not_after) else None
-            bounds = []
-            if nb is not None:
-                bounds.append(f"after {rfc3339(nb)}")
-            if na is not None:
-                bounds.append(f"before {rfc3339(na)}")
-            reasons.append("no timestamp in the history file; its position bounds it "
-                           + (" and ".join(bounds) if bounds else "only by file order"))
-            inside = ct_loads.loc[
-                (ct_loads["time"] <= start)
-                & ((ct_loads["time"] >= nb) if nb is not None else True)
-                & ((ct_loads["time"] <= na) if na is not None else True)
-            ]
-            if len(inside):
-                score += 0.1
-                reasons.append(f"a conntrack load at {rfc3339(inside['time'].iloc[-1])} "
-                               "falls within those bounds")
-        if t is not None and row.kind == Kind.SERVICE.value and boot is not None \
-                and t - boot <= BOOT_SETTLE:
-            score -= 0.3
-            reasons.append(f"started {_seconds(t - boot)} after the boot: the boot's own "
-                           "set-up, not a change")
-        score += _user_evidence(row.user, command, row.program, reasons)
-        out.append(Candidate(
-            time=t,
-            command=command,
-            user=None if pd.isna(row.user) else str(row.user),
-            source=ref(row.source, row.line),
-            confidence=max(0.0, min(1.0, round(score, 2))),
-            reasons=reasons,
-            rule=rule.id,
-            not_before=None if pd.isna(row.not_before) else row.not_before,
-            not_after=None if pd.isna(row.not_after) else row.not_after,
-            time_quality=str(row.time_quality),
-        ))
+        if rules:
+            records.append(_timed_record(row, command, rules[0], start, ct, ct_loads, view,
+                                         boot))
+    records += _untimed_records(view, untimed, lower, start, ct, ct_loads, records)
+    out = fuse(records, ids)
     out.extend(_unexplained_loads(ct_loads, lower, start, out))
-    out.sort(key=lambda c: (-c.confidence, -(c.time.value if c.time is not None else 0),
-                            c.source))
+    out.sort(key=_rank_key)
     return out[:MAX_CANDIDATES]
+
+
+def _rank_key(c: Candidate) -> tuple[float, int, str, int]:
+    """Best first: confidence, then the latest, then file and line order."""
+    path, _, line = c.source.rpartition(":")
+    if not line.isdigit():
+        path, line = c.source, "0"
+    return -c.confidence, -(c.time.value if c.time is not None else 0), path, int(line)
+
+
+def _record(row: Any, command: str, rule: CommandRule, score: float, reasons: list[str],
+            bounds: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)) -> Record:
+    t = row.time if not pd.isna(row.time) else None
+    user = None if pd.isna(row.user) else str(row.user)
+    score += _user_evidence(user, command, row.program, str(row.format), reasons)
+    cand = Candidate(
+        time=t, command=command, user=user, source=ref(row.source, row.line),
+        confidence=max(0.0, min(1.0, round(score, 2))), reasons=reasons, rule=rule.id,
+        not_before=bounds[0], not_after=bounds[1], time_quality=str(row.time_quality))
+    program = None if pd.isna(row.program) else str(row.program)
+    run_as = _RUN_AS.search(str(row.evidence)) if isinstance(row.evidence, str) else None
+    return Record(cand, normalize_command(command), str(row.format), program,
+                  run_as.group(1) if run_as else None)
+
+
+def _timed_record(
+    row: Any, command: str, rule: CommandRule, start: pd.Timestamp, ct: pd.DataFrame,
+    ct_loads: pd.DataFrame, view: HostView, boot: pd.Timestamp | None,
+) -> Record:
+    reasons = [f"matches rule {rule.id}: {rule.reason}"]
+    score = rule.weight
+    t = row.time
+    if row.kind != Kind.COMMAND.value:
+        reasons.append(f"{row.kind} event: {row.message}")
+    if rule.harmless:
+        _already_active(t, ct, view.boot_start(t), reasons)
+    else:
+        score += _timed_evidence(t, start, ct, ct_loads, view.boot_start(t), reasons)
+        if row.time_quality != TimeQuality.EXACT.value:
+            score -= 0.05
+            reasons.append(f"its time is {row.time_quality.replace('_', ' ')}")
+    if row.kind == Kind.SERVICE.value and boot is not None and t - boot <= BOOT_SETTLE:
+        score -= 0.3
+        reasons.append(f"started {_seconds(t - boot)} after the boot: the boot's own "
+                       "set-up, not a change")
+    return _record(row, command, rule, score, reasons)
+
+
+def _untimed_records(
+    view: HostView, untimed: pd.DataFrame, lower: pd.Timestamp, start: pd.Timestamp,
+    ct: pd.DataFrame, ct_loads: pd.DataFrame, timed: list[Record],
+) -> list[Record]:
+    """Untimed history lines that match a rule, bounded by their neighbours and scored.
+
+    A line no timed record explains a conntrack load for, and whose bounds allow it to have
+    caused that load, is credible: the only such command most of all.
+    """
+    matched: list[tuple[Any, str, CommandRule]] = []
+    for row in cast(Any, untimed).itertuples(index=False):
+        command = str(row.command) if isinstance(row.command, str) else str(row.message)
+        rules = match_command(command)
+        if rules:
+            matched.append((row, command, rules[0]))
+    if not matched:
+        return []
+    found: dict[str, dict[int, Bounds]] = {}
+    for source in {str(r.source) for r, _c, _r in matched}:
+        wanted = {int(r.line) for r, _c, _r in matched if r.source == source}
+        found[source] = untimed_bounds(view.events, source, wanted)
+    explained = [r.time for r in timed if not _rule_harmless(r.candidate.rule)
+                 and r.candidate.confidence >= UNEXPLAINED_LOAD]
+    loads = ct_loads.loc[(ct_loads["time"] >= lower) & (ct_loads["time"] <= start)]
+    open_loads = loads.loc[[not any(-SAME_SECOND <= t - c <= LOAD_WINDOW
+                                    for c in explained if c is not None)
+                            for t in loads["time"]]]
+    placed: list[tuple[Any, str, CommandRule, Any, Any, list[str]]] = []
+    for row, command, rule in matched:
+        b = found[str(row.source)].get(int(row.line))
+        lo = b.not_before if b else (None if pd.isna(row.not_before) else row.not_before)
+        hi = b.not_after if b else (None if pd.isna(row.not_after) else row.not_after)
+        if (lo is not None and lo > start) or (hi is not None and hi < lower - LOAD_WINDOW):
+            continue  # its neighbours place it outside the incident's lead-up
+        placed.append((row, command, rule, lo, hi, b.reasons if b else []))
+    could = {normalize_command(c): [] for _r, c, rule, _lo, _hi, _w in placed
+             if not rule.harmless}  # type: dict[str, list[pd.Timestamp]]
+    for _row, command, rule, lo, hi, _why in placed:
+        if rule.harmless:
+            continue
+        could[normalize_command(command)] += [t for t in open_loads["time"]
+                                              if _can_explain(lo, hi, t)]
+    first_open = {k: min(v) for k, v in could.items() if v}
+    out = []
+    for row, command, rule, lo, hi, why in placed:
+        reasons = [f"matches rule {rule.id}: {rule.reason}"]
+        score = rule.weight * UNTIMED_FACTOR
+        bounds_text = " and ".join(x for x in (f"after {rfc3339(lo)}" if lo is not None else "",
+                                               f"before {rfc3339(hi)}" if hi is not None else "")
+                                   if x) or "only by file order"
+        reasons.append(f"no timestamp in the history file; it ran {bounds_text}")
+        reasons += why
+        if not rule.harmless:
+            score += _untimed_evidence(normalize_command(command), lo, hi, first_open,
+                                       open_loads, ct, reasons)
+        rec = _record(row, command, rule, score, reasons, (lo, hi))
+        key = normalize_command(command)
+        if any(v == first_open.get(key) for k, v in first_open.items() if k != key):
+            rec.candidate.confidence = min(rec.candidate.confidence, AMBIGUOUS)
+        out.append(rec)
+    return out
+
+
+def _can_explain(lo: pd.Timestamp | None, hi: pd.Timestamp | None, load: pd.Timestamp) -> bool:
+    """Whether a command bounded by ``lo``/``hi`` can have run just before ``load``."""
+    return (lo is None or lo <= load) and (hi is None or hi >= load - LOAD_WINDOW)
+
+
+def _untimed_evidence(
+    key: str, lo: pd.Timestamp | None, hi: pd.Timestamp | None,
+    first_open: dict[str, pd.Timestamp], open_loads: pd.DataFrame, ct: pd.DataFrame,
+    reasons: list[str],
+) -> float:
+    if lo is not None and _already_active(lo, ct, None, reasons):
+        return -0.5
+    load_time = first_open.get(key)
+    if load_time is None:
+        if len(open_loads):
+            reasons.append("its bounds allow none of the conntrack loads before the drops")
+        return 0.0
+    load = open_loads.loc[open_loads["time"] == load_time].iloc[0]
+    where = f"{load['module']} at {rfc3339(load_time)} ({ref(load['source'], load['line'])})"
+    rivals = sorted(k for k, v in first_open.items() if v == load_time and k != key)
+    if rivals:
+        score = OPEN_LOAD / (len(rivals) + 1)
+        reasons.append(f"one of {len(rivals) + 1} untimed commands that could have loaded "
+                       f"{where}, with nothing timed to explain it: "
+                       + ", ".join(f"`{k}`" for k in [key, *rivals])
+                       + "; the evidence does not say which, so none is named")
+    else:
+        score = OPEN_LOAD
+        reasons.append(f"the only command in the evidence that can have loaded {where}: "
+                       "nothing timed explains that load, and its bounds allow it")
+    if lo is not None and hi is not None and hi - lo <= TIGHT:
+        score += 0.1
+        reasons.append(f"its bounds hold it to {_seconds(hi - lo)} around that load")
+    return score
+
+
+def _rule_harmless(rule_id: str) -> bool:
+    return any(r.id == rule_id and r.harmless for r in command_rules())
 
 
 def _unexplained_loads(
@@ -130,7 +252,8 @@ def _unexplained_loads(
     window = loads.loc[(loads["time"] >= lower) & (loads["time"] <= start)]
     untimed = [c for c in found if c.time is None and c.confidence > UNEXPLAINED_LOAD]
     for row in window.drop_duplicates(subset=["time"]).itertuples(index=False):
-        if any(pd.Timedelta(0) <= row.time - t <= LOAD_WINDOW for t in timed):
+        # a syslog banner is stamped to the second, an audited command to the millisecond
+        if any(-SAME_SECOND <= row.time - t <= LOAD_WINDOW for t in timed):
             continue
         if any((c.not_before is None or c.not_before <= row.time)
                and (c.not_after is None or row.time <= c.not_after) for c in untimed):
@@ -185,7 +308,9 @@ def _already_active(
     return True
 
 
-def _user_evidence(user: object, command: str, program: object, reasons: list[str]) -> float:
+def _user_evidence(
+    user: object, command: str, program: object, fmt: str, reasons: list[str]
+) -> float:
     if program == "sudo" or command.lstrip().startswith("sudo "):
         reasons.append(f"run through sudo by {user}" if isinstance(user, str) else
                        "run through sudo")
@@ -193,6 +318,8 @@ def _user_evidence(user: object, command: str, program: object, reasons: list[st
     if isinstance(user, str) and user == "root":
         reasons.append("run as root")
         return 0.05
+    if isinstance(user, str) and fmt == "audit":
+        return 0.0  # audit names the login user, who keeps it through sudo and su
     if isinstance(user, str):
         reasons.append(f"run as {user} without sudo; loading modules needs root")
         return -0.2

@@ -96,6 +96,9 @@ def describe(records: list[tuple[str, str]], interpreted: bool) -> Event:
                          command=cmd)
         return Event(Kind.MESSAGE, _summary("USER_CMD", f, extra=("cmd",)), "sudo",
                      _int(f.get("pid")), _user(f))
+    account = _account(main_type, main)
+    if account is not None:
+        return Event(Kind.LOGIN, account, program, pid, user)
     kind = {"SYSTEM_BOOT": Kind.BOOT, "SYSTEM_SHUTDOWN": Kind.SHUTDOWN}.get(main_type,
                                                                            Kind.MESSAGE)
     summary = _summary(main_type, main, call=call)
@@ -222,6 +225,38 @@ def _program(f: dict[str, str]) -> str | None:
     if exe and exe not in _NOTHING:
         return exe.rsplit("/", 1)[-1] or None
     return None
+
+
+#: PAM records whose ``acct`` is the person behind a numeric id: a login's session (its new
+#: ``auid``) and sudo's own check of its caller (the caller's ``uid``). sudo's and su's
+#: session records name the target account instead, and are not used.
+_LOGIN_EXES = frozenset({"sshd", "login", "gdm-session-worker", "systemd-logind"})
+_ACCOUNT_OPS = {"PAM:session_open": "auid", "PAM:accounting": "uid",
+                "PAM:authentication": "uid"}
+
+
+def _account(rtype: str, f: dict[str, str]) -> str | None:
+    """``audit USER_START: alice(uid=1000) by sshd`` when a PAM record ties a name to an id.
+
+    >>> _account("USER_START", {"op": "PAM:session_open", "acct": "alice", "auid": "1000",
+    ...                         "uid": "0", "exe": "/usr/sbin/sshd", "res": "success"})
+    'audit USER_START: alice(uid=1000) by sshd'
+    """
+    if rtype not in ("USER_START", "USER_ACCT", "USER_AUTH", "USER_LOGIN"):
+        return None
+    acct = clean(f.get("acct", "")).strip().strip('"')
+    exe = clean(f.get("exe", "")).strip().rsplit("/", 1)[-1]
+    key = _ACCOUNT_OPS.get(f.get("op", ""))
+    if not acct or acct in _NOTHING or key is None or f.get("res", "") != "success":
+        return None
+    if key == "auid" and exe not in _LOGIN_EXES:
+        return None
+    if key == "uid" and exe != "sudo":
+        return None
+    uid = f.get(key, "").strip()
+    if not uid.isdigit() or uid == "4294967295":
+        return None
+    return f"audit {rtype}: {acct}(uid={uid}) by {exe}"
 
 
 def _user(f: dict[str, str]) -> str | None:

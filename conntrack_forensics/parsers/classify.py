@@ -8,11 +8,19 @@ Everything no rule matches is a plain ``message``.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from ..model import Kind
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,11 @@ class MessageRule:
     programs: frozenset[str] | None = None
     module: str | None = None
     command: str | None = None
+
+
+#: The ``[ 1234.567890] `` uptime prefix kernel lines may carry.
+UPTIME_PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+KERNEL_PROGRAMS = frozenset({"kernel", "", "vmunix"})
 
 
 def _r(text: str) -> re.Pattern[str]:
@@ -148,7 +161,9 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
         "firewall_service_start", ("firewall", "nftables", "Docker Application",
                                     "kube-proxy"),
         Kind.SERVICE,
-        _r(r"^Started (?:(?P<unit>firewalld) - dynamic firewall daemon|IPv4 firewall with "
+        # systemd 249 and later name the unit first: "Started docker.service - Docker ..."
+        _r(r"^Started (?:\S+\.service - )?(?:(?P<unit>firewalld) - dynamic firewall daemon|"
+           r"IPv4 firewall with "
            r"(?P<unit4>iptables)|IPv6 firewall with (?P<unit6>ip6tables)|(?P<unitn>nftables)"
            r"(?:\.service)?|(?P<unitd>Docker) Application Container Engine|(?P<unitk>kube-proxy)"
            r"\b.*)\.?$"),
@@ -172,6 +187,16 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
         kernel_only=False,
         programs=frozenset({"su"}),
     ),
+    # pam's session lines tie a login name to its uid: "session opened for user root by
+    # alice(uid=1000)" (sudo, su), "session opened for user alice(uid=1000) by (uid=0)" (sshd,
+    # pam 1.5 and later).
+    MessageRule(
+        "pam_session", ("pam_unix(sudo", "pam_unix(sshd:session)", "pam_unix(login:session)"),
+        Kind.LOGIN,
+        _r(r"^pam_unix\((?:sudo(?:-i)?|sshd|login):session\): session opened for user "
+           r"(?:\S+ by (?P<user>[^\s(]+)\(uid=\d+\)|[^\s(]+\(uid=\d+\) by \(uid=0\))"),
+        kernel_only=False,
+    ),
     MessageRule(
         "kube_proxy_sysctl", ("conntrack",),
         Kind.SYSCTL,
@@ -188,13 +213,89 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     ),
 )
 
+
+
+@dataclass(frozen=True)
+class ServiceRule:
+    """A service whose start keeps connection tracking loaded (``data/services.toml``)."""
+
+    id: str
+    words: tuple[str, ...]
+    pattern: re.Pattern[str]
+    programs: frozenset[str] | None
+    conntrack: str  # always | stateful_rules
+    reason: str
+    example: tuple[str, str]  # (program, message)
+
+    def __post_init__(self) -> None:
+        if self.conntrack not in ("always", "stateful_rules"):
+            raise ValueError(f"service {self.id}: conntrack must be always or stateful_rules")
+
+    def matches(self, message: str, program: str | None) -> bool:
+        """Whether ``message`` (of ``program``) is this service's start."""
+        if self.programs is not None and (program or "").lower() not in self.programs:
+            return False
+        return self.pattern.search(message) is not None
+
+
+@functools.cache
+def service_rules() -> tuple[ServiceRule, ...]:
+    """The ``[[service]]`` entries of the packaged ``data/services.toml``, in file order."""
+    text = resources.files("conntrack_forensics").joinpath("data/services.toml").read_text()
+    out = []
+    for raw in tomllib.loads(text)["service"]:
+        programs = raw.get("programs")
+        out.append(ServiceRule(
+            id=str(raw["id"]), words=tuple(raw["words"]), pattern=re.compile(raw["pattern"]),
+            programs=frozenset(p.lower() for p in programs) if programs else None,
+            conntrack=str(raw["conntrack"]), reason=str(raw["reason"]),
+            example=(str(raw["example"]["program"]), str(raw["example"]["message"]))))
+    return tuple(out)
+
+
+def keeper(message: str, program: str | None) -> ServiceRule | None:
+    """The service whose start ``message`` is, among those that keep conntrack loaded.
+
+    >>> keeper('I0301 08:00:07.1 1 server.go:152] "Using iptables Proxier"', "kube-proxy").id
+    'kube_proxy'
+    """
+    text = UPTIME_PREFIX.sub("", message, count=1)
+    return next((r for r in service_rules() if r.matches(text, program)), None)
+
+
+def _service_message_rules() -> tuple[MessageRule, ...]:
+    """A ``service`` rule for each keeper whose start line no rule above recognises yet."""
+    out = []
+    for r in service_rules():
+        program, message = r.example
+        if _first_rule(MESSAGE_RULES, message, program) is None:
+            out.append(MessageRule(f"service_{r.id}", r.words, Kind.SERVICE, r.pattern,
+                                   kernel_only=False, programs=r.programs))
+    return tuple(out)
+
+
+def _first_rule(
+    rules: tuple[MessageRule, ...], text: str, program: str | None
+) -> tuple[MessageRule, re.Match[str]] | None:
+    prog = (program or "").lower()
+    is_kernel = prog in KERNEL_PROGRAMS
+    for rule in rules:
+        if rule.kernel_only and not is_kernel:
+            continue
+        if rule.programs is not None and prog not in rule.programs:
+            continue
+        m = rule.pattern.search(text)
+        if m is not None:
+            return rule, m
+    return None
+
+
+MESSAGE_RULES += _service_message_rules()
+
 #: Cheap literal test: a message (or a whole line) containing none of the rules' words matches
 #: no rule.
 PREFILTER_WORDS: tuple[str, ...] = tuple(dict.fromkeys(w for r in MESSAGE_RULES for w in r.words))
 PREFILTER = re.compile("|".join(re.escape(w) for w in PREFILTER_WORDS))
-#: The ``[ 1234.567890] `` uptime prefix kernel lines may carry.
-UPTIME_PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")
-KERNEL_PROGRAMS = frozenset({"kernel", "", "vmunix"})
 
 
 @dataclass(frozen=True)
@@ -225,16 +326,9 @@ def classify(message: str, program: str | None) -> Classified:
     if not PREFILTER.search(message):
         return PLAIN
     text = UPTIME_PREFIX.sub("", message, count=1)
-    prog = (program or "").lower()
-    is_kernel = prog in KERNEL_PROGRAMS
-    for rule in MESSAGE_RULES:
-        if rule.kernel_only and not is_kernel:
-            continue
-        if rule.programs is not None and prog not in rule.programs:
-            continue
-        m = rule.pattern.search(text)
-        if m is None:
-            continue
+    found = _first_rule(MESSAGE_RULES, text, program)
+    if found is not None:
+        rule, m = found
         g: dict[str, Any] = m.groupdict()
         command = g.get("command")
         if rule.command is not None:

@@ -128,7 +128,8 @@ def test_sudo_trigger_from_secure_log(tmp_path: Path) -> None:
     (inc,) = cf.analyze(tmp_path, tz="+08:00", year=2017).incidents
     assert inc.trigger is not None
     assert (inc.trigger.command, inc.trigger.user) == ("/sbin/iptables -t nat -L", "alice")
-    assert any("sudo by alice" in r for r in inc.trigger.reasons)
+    assert any("alice, through sudo as root" in r for r in inc.trigger.reasons)
+    assert (inc.trigger.via, inc.trigger.run_as) == ("sudo", "root")
 
 
 def test_service_start_is_a_candidate(tmp_path: Path) -> None:

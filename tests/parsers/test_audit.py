@@ -35,8 +35,13 @@ def test_raw_log() -> None:
     assert (ctx.records, ctx.skipped, len(raw)) == (59, 0, 19)
     assert not ctx.diag.rows
     raw = raw.sort_values("line").reset_index(drop=True)
+    # the PAM records that tie a name to an id (sshd's session, sudo's check of alice) are
+    # login events: the correlator names uid=1000 by them
     assert raw["kind"].value_counts().to_dict() == {
-        "message": 10, "command": 5, "module_load": 4}
+        "message": 8, "command": 5, "module_load": 4, "login": 2}
+    logins = raw.loc[raw["kind"] == "login", "message"].tolist()
+    assert logins == ["audit USER_START: root(uid=0) by sshd",
+                      "audit USER_ACCT: alice(uid=1000) by sudo"]
     row = raw.loc[raw["line"] == 14].iloc[0]
     lines = SAMPLE.read_text().splitlines()
     expected = {

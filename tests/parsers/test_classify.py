@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from conntrack_forensics.parsers.classify import MESSAGE_RULES, PREFILTER, PREFILTER_WORDS, classify
+from conntrack_forensics.parsers.classify import (
+    MESSAGE_RULES,
+    PREFILTER,
+    PREFILTER_WORDS,
+    classify,
+    keeper,
+    service_rules,
+)
 
 #: One real-shaped message per rule: (rule id, program, message).
 EXAMPLES = [
@@ -33,14 +40,58 @@ EXAMPLES = [
     ("firewall_service_start", "systemd", "Started firewalld - dynamic firewall daemon."),
     ("sshd_login", "sshd", "Accepted publickey for admin from 10.0.0.5 port 50022 ssh2"),
     ("su_session", "su", "pam_unix(su-l:session): session opened for user root by admin(uid=0)"),
+    ("pam_session", "sudo",
+     "pam_unix(sudo:session): session opened for user root(uid=0) by alice(uid=1000)"),
     ("kube_proxy_sysctl", "kube-proxy",
      'Set sysctl entry="net/netfilter/nf_conntrack_max" value=131072'),
     ("sysctl_assignment", "sysctl", "net.netfilter.nf_conntrack_max = 262144"),
 ]
 
 
+#: The services of data/services.toml carry their own examples.
+SERVICE_EXAMPLES = [(r.id, *r.example) for r in service_rules()]
+
+
 def test_every_rule_has_an_example() -> None:
-    assert {r.id for r in MESSAGE_RULES} == {rule for rule, _prog, _msg in EXAMPLES}
+    services = {f"service_{sid}" for sid, _prog, _msg in SERVICE_EXAMPLES}
+    assert {r.id for r in MESSAGE_RULES} - services == {rule for rule, _prog, _msg in EXAMPLES}
+    assert {r.id for r in MESSAGE_RULES} & services  # the data adds rules of its own
+
+
+@pytest.mark.parametrize(("service", "program", "message"), SERVICE_EXAMPLES,
+                         ids=[e[0] for e in SERVICE_EXAMPLES])
+def test_service_starts_are_events_and_keepers(service: str, program: str, message: str) -> None:
+    """Each start line is kept as a ``service`` event (whichever rule takes it) and read back
+    as its service by the correlator."""
+    assert PREFILTER.search(message)
+    assert classify(message, program).kind.value == "service"
+    found = keeper(message, program)
+    assert found is not None and found.id == service
+
+
+@pytest.mark.parametrize(("message", "service"), [
+    ("Started docker.service - Docker Application Container Engine.", "dockerd"),
+    ("Started firewalld.service - firewalld - dynamic firewall daemon.", "firewalld"),
+    ("Finished ufw.service - Uncomplicated firewall.", "ufw"),
+    ("Started libvirtd.service - Virtualization daemon.", "libvirtd"),
+    ("Finished netfilter-persistent.service - netfilter persistent configuration.",
+     "saved_firewall_rules"),
+    ("Finished nftables.service - nftables.", "saved_firewall_rules"),
+])
+def test_systemd_names_the_unit_first_since_249(message: str, service: str) -> None:
+    assert classify(message, "systemd").kind.value == "service"
+    found = keeper(message, "systemd")
+    assert found is not None and found.id == service
+
+
+@pytest.mark.parametrize(("program", "message"), [
+    ("dockerd", 'level=info msg="Loading containers: start."'),
+    ("systemd", "Started Session 42 of user root."),
+    ("kube-proxy", '"Using userspace Proxier"'),
+    ("sshd", "Started firewalld - dynamic firewall daemon."),
+])
+def test_other_lines_are_no_keepers(program: str, message: str) -> None:
+    assert keeper(message, program) is None
 
 
 @pytest.mark.parametrize(("rule", "program", "message"), EXAMPLES,

@@ -23,9 +23,12 @@ field.
 
   - ``host``, ``start``, ``end``, ``drops_logged``, ``drops_suppressed``,
     ``peak_drops_per_second``, ``conntrack_max``, ``conntrack_buckets``, ``cause``: equal;
-  - ``trigger``: ``null``, or the subset of ``command``, ``user``, ``time`` to match; a
-    ``command`` given as a list accepts any of its spellings of the same act (the shell
-    history's ``sudo iptables ...``, sudo's ``/sbin/iptables ...``);
+  - ``trigger``: ``null``, or the subset of ``command``, ``user``, ``time``, ``identity``,
+    ``via``, ``run_as`` to match (equal); a ``command`` given as a list accepts any of its
+    spellings of the same act (the shell history's ``sudo iptables ...``, sudo's
+    ``/sbin/iptables ...``); ``records``, an integer, is how many records of the one action the
+    trigger must cite, counted by hand: each sudo log line, each audit event that records the
+    command (``USER_CMD``; each ``EXECVE`` event of it), each history line;
   - ``recovery``: ``null``, or ``kind`` and ``time``;
   - ``candidate_commands_low``: commands (or lists of spellings of one command) that must be
     listed among the candidates, every listing with a confidence below 0.5;
@@ -34,7 +37,14 @@ field.
   - ``candidates`` (extension): partial candidates that must be listed (``command``, ``user``,
     ``time``, ``not_before``, ``not_after``; ``rank`` is the 1-based position);
   - ``module_loads``: ``{module, time}`` loads that must be listed; a module named here must
-    not be listed at any other time (one load seen in several sources is one load).
+    not be listed at any other time (one load seen in several sources is one load);
+  - ``one_candidate_per_action`` (extension): ``true`` when no two candidates may be the same
+    command (compared as ``correlate.knowledge.normalize_command`` words it) within 5 seconds
+    (``FUSE_SECONDS``) of each other: one action recorded by several sources is one candidate;
+  - ``candidates_absent`` (extension): substrings no candidate's command may contain (such as
+    ``(load of nf_conntrack`` when the evidence shows which command caused that load);
+  - ``cause_reasons_contain`` (extension): substrings each found in some ``cause_reasons``
+    entry (the line that shows conntrack was in use, the service that keeps it loaded).
 
 Whatever the scenario, the JSON must not carry pandas' placeholders (``<NA>``, ``nan``,
 ``NaT``) as text.
@@ -52,6 +62,7 @@ import pandas as pd
 import pytest
 
 import conntrack_forensics as cf
+from conntrack_forensics.correlate.knowledge import normalize_command
 from tests.conftest import set_mtime
 from tests.scenarios import make_rollover
 
@@ -62,6 +73,10 @@ EQUAL_FIELDS = ("host", "drops_logged", "drops_suppressed", "peak_drops_per_seco
 TIME_FIELDS = ("start", "end")
 LOW = 0.5
 NOT_EVIDENCE = ("README.md", "expected.json")
+#: Records of one action lie this close together (sudo, audit and a shell's stamp of one act).
+FUSE_SECONDS = 5.0
+#: Trigger fields compared as they are.
+TRIGGER_EQUAL = ("user", "identity", "via", "run_as")
 
 
 def _load(case: Path) -> dict[str, Any]:
@@ -153,10 +168,27 @@ def test_trigger(scenario: tuple[str, dict[str, Any], Any]) -> None:
         if "command" in w and g["command"] not in _spellings(w["command"]):
             problems.append(f"{label}: trigger command is {g['command']!r}, expected one of "
                             f"{_spellings(w['command'])}")
-        if "user" in w and g["user"] != w["user"]:
-            problems.append(f"{label}: trigger user is {g['user']!r}, expected {w['user']!r}")
+        for key in TRIGGER_EQUAL:
+            if key in w and g.get(key) != w[key]:
+                problems.append(f"{label}: trigger {key} is {g.get(key)!r}, expected {w[key]!r}")
         if "time" in w and _t(g["time"], exp) != _t(w["time"], exp):
             problems.append(f"{label}: trigger time is {g['time']!r}, expected {w['time']!r}")
+        if "records" in w and len(g.get("records") or []) != w["records"]:
+            cited = [(r["format"], r["source"]) for r in g.get("records") or []]
+            problems.append(f"{label}: the trigger cites {len(cited)} records {cited}, expected "
+                            f"{w['records']}")
+    assert not problems, "\n".join(problems)
+
+
+def test_cause_reasons(scenario: tuple[str, dict[str, Any], Any]) -> None:
+    name, _, pairs = _pairs(scenario)
+    problems = []
+    for n, (want, got) in enumerate(pairs, 1):
+        label = f"{name} incident {n} ({got['id']})"
+        reasons = got.get("cause_reasons") or []
+        for needle in want.get("cause_reasons_contain", []):
+            if not any(needle in r for r in reasons):
+                problems.append(f"{label}: no cause reason says {needle!r}: {reasons}")
     assert not problems, "\n".join(problems)
 
 
@@ -205,6 +237,10 @@ def test_candidates(scenario: tuple[str, dict[str, Any], Any]) -> None:
                 if needle not in reasons:
                     problems.append(f"{label}: the reasons for {command!r} do not say "
                                     f"{needle!r}: {reasons}")
+        for needle in want.get("candidates_absent", []):
+            problems += [f"{label}: candidate {c['command']!r} ({c['confidence']}) is listed, "
+                         f"expected none containing {needle!r}: {c['reasons']}"
+                         for c in cands if needle in c["command"]]
         for partial in want.get("candidates", []):
             hits = [(i, c) for i, c in enumerate(cands, 1) if c["command"] == partial["command"]]
             if not hits:
@@ -219,6 +255,24 @@ def test_candidates(scenario: tuple[str, dict[str, Any], Any]) -> None:
                 if key in partial and _t(c.get(key), exp) != _t(partial[key], exp):
                     problems.append(f"{label}: candidate {partial['command']!r} has {key} "
                                     f"{c.get(key)!r}, expected {partial[key]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_one_candidate_per_action(scenario: tuple[str, dict[str, Any], Any]) -> None:
+    name, _, pairs = _pairs(scenario)
+    problems = []
+    for n, (want, got) in enumerate(pairs, 1):
+        if not want.get("one_candidate_per_action"):
+            continue
+        label = f"{name} incident {n} ({got['id']})"
+        timed = [(normalize_command(c["command"]), pd.Timestamp(c["time"]), c)
+                 for c in got["candidates"] if c["time"] is not None]
+        for i, (key, t, c) in enumerate(timed):
+            for key2, t2, c2 in timed[i + 1:]:
+                if key == key2 and abs((t2 - t).total_seconds()) <= FUSE_SECONDS:
+                    problems.append(f"{label}: one action listed twice: {c['command']!r} at "
+                                    f"{c['time']} ({c['source']}) and {c2['command']!r} at "
+                                    f"{c2['time']} ({c2['source']})")
     assert not problems, "\n".join(problems)
 
 

@@ -33,9 +33,10 @@ def _summary(d: dict[str, Any], zone: str | None, loads: list[dict[str, Any]],
                 f"{duration((first - pd.Timestamp(load['time'])).total_seconds())} before the "
                 "first drop" if load else "loaded connection tracking")
         if trig:
-            at = when(trig["time"]) if trig["time"] else "an unrecorded time"
+            at = when(trig["time"]) if trig["time"] else _untimed_at(trig)
+            who = trig.get("identity") or trig["user"] or "an unknown user"
             out.append(f"The cause was a module autoload: {_code(trig['command'])}, run by "
-                       f"{trig['user'] or 'an unknown user'} at {at} (confidence "
+                       f"{who} at {at} (confidence "
                        f"{trig['confidence']}), {what}, and the host's traffic filled its "
                        f"{size}table.")
         else:
@@ -63,6 +64,14 @@ def _summary(d: dict[str, Any], zone: str | None, loads: list[dict[str, Any]],
         out.append("The evidence does not show why the table filled.")
     out.append(_recovery_sentence(d, host_end))
     return " ".join(out)
+
+
+def _untimed_at(c: dict[str, Any]) -> str:
+    """``an unrecorded time between A and B (...)`` for a command its record does not time."""
+    lo, hi = c.get("not_before"), c.get("not_after")
+    span = (f" between {when(lo)} and {when(hi)}" if lo and hi else
+            f" before {when(hi)}" if hi else f" after {when(lo)}" if lo else "")
+    return f"an unrecorded time{span} (its record carries no timestamp)"
 
 
 def _recovery_sentence(d: dict[str, Any], host_end: pd.Timestamp | None) -> str:
@@ -136,13 +145,16 @@ def _trigger_facts(d: dict[str, Any]) -> list[Fact]:
     if not t:
         return []
     out = [Fact("Command", _code(t["command"])),
-           Fact("User", t["user"] or "unknown"),
+           Fact("User", t.get("identity") or t["user"] or "unknown"),
            Fact("Time", _candidate_time(t)),
            Fact("Confidence", f"{t['confidence']} (threshold {TRIGGER_THRESHOLD})")]
     rule = _rules().get(t.get("rule") or "")
     if rule is not None:
         out.append(Fact("Rule", f"{_code(rule.id)}: {rule.reason}"))
     out.append(Fact("Source", "", t["source"]))
+    for rec in t.get("records", [])[1:]:
+        out.append(Fact("Also recorded", f"{rec['format']}, {rec['time'] or 'untimed'}: "
+                                         f"{_code(rec['command'])}", rec["source"]))
     return out
 
 

@@ -115,6 +115,10 @@ def _recovery(d: dict[str, Any], host_end: pd.Timestamp | None) -> list[Fact]:
     label = RECOVERY_LABELS.get(rec["kind"], rec["kind"])
     out = [Fact("Kind", rec["kind"] if label == rec["kind"] else f"{rec['kind']}: {label}"),
            Fact("Time", rec["time"] or "not recorded", rec["source"])]
+    if rec.get("conntrack_max") is not None:
+        out.append(Fact("New table size", f"{rec['conntrack_max']:,} entries"))
+    if rec.get("reasons"):
+        out.append(Fact("Why", "; ".join(rec["reasons"])))
     if t is not None:
         out.append(Fact("Time to recover",
                         f"{duration((t - first).total_seconds())} after the first drop, "
