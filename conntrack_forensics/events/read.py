@@ -16,8 +16,12 @@ from .. import parsers as _parsers
 from ..diagnostics import Diagnostics
 from ..inputs.source import Source, is_binary, read_head
 from ..parsers.background import collapse_background
-from ..parsers.base import GiveUp, Head, Hints, ParseContext, as_frame
+from ..parsers.base import SNIFF_THRESHOLD, GiveUp, Head, Hints, ParseContext, as_frame
 from .parsed import ParsedSource
+
+#: A file whose first lines read this much as some format, though not enough to be taken as
+#: it, is a skipped log (a warning), not a file of another kind (a note).
+NEAR_MISS = 0.2
 
 
 def read_source(
@@ -49,7 +53,16 @@ def read_source(
         if is_binary(head_bytes):
             diag.warning(source.name, "binary file skipped (not a text log)")
             return ParsedSource(source, index, None, None)
-        parser, _score = _parsers.pick(Head.from_bytes(source.basename, head_bytes))
+        head = Head.from_bytes(source.basename, head_bytes)
+        parser, _score = _parsers.pick(head)
+        if parser is None:
+            near, score = _parsers.closest(head)
+            if near is not None and score >= NEAR_MISS:
+                # evidence that half reads as a log is a problem: its lines may hold drops
+                diag.warning(source.name, f"skipped: only {score:.0%} of its first lines read "
+                             f"as {near.NAME} (at least {SNIFF_THRESHOLD:.0%} needed), so "
+                             "no parser is sure of it")
+                return ParsedSource(source, index, None, None)
     if parser is None:
         diag.info(source.name, "not a recognised log format; skipped")
         return ParsedSource(source, index, None, None)

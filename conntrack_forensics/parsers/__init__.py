@@ -15,7 +15,7 @@ import importlib
 import pkgutil
 
 from .base import Head, ParseContext, Parser, RawBatch
-from .registry import formats, parsers, pick, pick_binary, register
+from .registry import closest, formats, parsers, pick, pick_binary, register
 
 _INFRASTRUCTURE = {"background", "base", "classify", "registry"}
 
@@ -24,6 +24,6 @@ for _info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = [
-    "Head", "ParseContext", "Parser", "RawBatch", "formats", "parsers", "pick", "pick_binary",
-    "register",
+    "Head", "ParseContext", "Parser", "RawBatch", "closest", "formats", "parsers", "pick",
+    "pick_binary", "register",
 ]

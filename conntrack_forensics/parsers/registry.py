@@ -42,14 +42,20 @@ def pick_binary(head: bytes) -> Parser | None:
     return None
 
 
-def pick(head: Head) -> tuple[Parser | None, float]:
-    """The parser whose sniff scores best for ``head`` (at least the threshold), and the score."""
+def closest(head: Head) -> tuple[Parser | None, float]:
+    """The parser whose sniff scores best for ``head`` whatever the score, and the score."""
     best: Parser | None = None
     best_score = 0.0
     for _name, parser in parsers().items():
         score = parser.sniff(head)
         if score > best_score:
             best, best_score = parser, score
+    return best, best_score
+
+
+def pick(head: Head) -> tuple[Parser | None, float]:
+    """The parser whose sniff scores best for ``head`` (at least the threshold), and the score."""
+    best, best_score = closest(head)
     if best_score < SNIFF_THRESHOLD:
         return None, best_score
     return best, best_score
