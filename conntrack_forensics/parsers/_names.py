@@ -19,6 +19,23 @@ from ._swar import HIGH, ONES, digits, whitespace
 #: Longest host name and program name split here (longer ones go the slow way).
 NAME_BYTES = 32
 
+#: Severities that stand where a syslog line has its host in application and ChromeOS logs
+#: (``2024-03-01T08:00:05.123456Z INFO kernel: ...``, Python logging, OpenStack): never a host.
+LEVELS = frozenset({
+    "TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERR", "ERROR", "CRIT", "CRITICAL",
+    "ALERT", "EMERG", "FATAL", "SEVERE"})
+
+
+def is_host(name: str) -> bool:
+    """Whether ``name``, standing where a syslog line has its host, can be one.
+
+    Not a severity (:data:`LEVELS`), a number (a pid, as OpenStack writes it there) or a dash.
+
+    >>> [is_host(n) for n in ("bogon", "10.0.0.1", "INFO", "12345", "-")]
+    [True, True, False, False, False]
+    """
+    return not (name in LEVELS or name.isdigit() or name == "-")
+
 
 class Collision(Exception):
     """Two names hashed alike in one block (the block is then read the slow way)."""

@@ -5,13 +5,14 @@ pyarrow, line by line, when Hyperscan is missing) marks the lines that must be r
 (:mod:`._keywords`): those with any of the classifier's words, a ``repeated``, or a byte
 outside printable ASCII. Every other line that starts ``Mmm dd hh:mm:ss host `` (RFC 3164,
 :mod:`._time3164`) or ``YYYY-MM-DDTHH:MM:SS.ffffff+hh:mm host `` (RFC 3339 as rsyslog writes
-it, :mod:`._time3339`) and goes on with a message is split here, a few numpy operations per
-block: month, day and second of the day (RFC 3164) or seconds since 1970 (RFC 3339), and the
-host as a code into the block's host names; on request also the program, the pid and where
-the message starts (:mod:`._names`). Eight bytes are read at a time as one integer (a strided
-view, :mod:`._swar`), so finding where a host name or a program ends costs a few integer
-operations per line, not a loop over its bytes. This module ties those readers together and
-scans blocks ahead in threads.
+it, :mod:`._time3339`) and goes on with a message is split here (unless what stands as its
+host is a severity, a number or a dash, :func:`._names.is_host`, or the next line continues
+it), a few numpy operations per block: month, day and second of the day (RFC 3164) or seconds
+since 1970 (RFC 3339), and the host as a code into the block's host names; on request also
+the program, the pid and where the message starts (:mod:`._names`). Eight bytes are read at
+a time as one integer (a strided view, :mod:`._swar`), so finding where a host name or a
+program ends costs a few integer operations per line, not a loop over its bytes. This module
+ties those readers together and scans blocks ahead in threads.
 
 The syslog parser reads every line this module leaves (``fast`` false) with its regular
 expressions, so the two paths must agree on every line this one takes; the tests compare them.
@@ -30,7 +31,7 @@ import numpy as np
 
 from ..inputs.blocks import Block
 from ._keywords import loud
-from ._names import Collision, name_end, names, tag
+from ._names import Collision, is_host, name_end, names, tag
 from ._swar import whitespace
 from ._time3164 import rfc3164_time
 from ._time3339 import rfc3339_time
@@ -106,12 +107,19 @@ def _split(buf: np.ndarray, size: int, starts: np.ndarray, ends: np.ndarray, fie
             host_at[dated] = at
             epoch = np.full(len(starts), np.nan)
             epoch[dated] = seconds
+    # a line followed by a continuation line (a space or a tab first) is read line by line,
+    # which appends the continuation to it
+    first_byte = buf[starts]
+    ok[:-1] &= (first_byte[1:] != 32) & (first_byte[1:] != 9)
     host_end, ok = name_end(words, host_at, ok, whitespace)
     # the host is followed by one space and a message; a host ending in ':' is a tag instead
     ok &= (buf[host_end] == 32) & (host_end + 1 < ends) & (buf[host_end + 1] > 32)
     ok &= (host_end > host_at) & (buf[host_end - 1] != 58)
     ok &= ~loud(buf, size, starts, np.where(ok, host_end + 1, starts))
     host, hosts = names(words, buf, host_at, host_end, ok)
+    if hosts and not all(map(is_host, hosts)):  # a severity, pid or dash: read line by line
+        bad = np.array([not is_host(h) for h in hosts] + [False])
+        ok &= ~bad[host]
     scan = Scan(starts, ends, ok, mon, day, sod, host, hosts, epoch=epoch, host_at=host_at,
                 buf=buf)
     if fields:

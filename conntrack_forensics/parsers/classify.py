@@ -322,10 +322,14 @@ def classify(message: str, program: str | None) -> Classified:
     'conntrack_drop'
     >>> classify("__ratelimit: 310 callbacks suppressed", "kernel").count
     310
+    >>> classify(" Accepted publickey for fred from 10.0.0.9 port 5 ssh2", "sshd").kind.value
+    'login'
     """
     if not PREFILTER.search(message):
         return PLAIN
-    text = UPTIME_PREFIX.sub("", message, count=1)
+    # leading whitespace is no part of what a message says: rsyslog skips at most one space
+    # after the tag, so Debian's ``rsyslogd:  [origin ...] start`` keeps the second
+    text = UPTIME_PREFIX.sub("", message.lstrip(), count=1)
     found = _first_rule(MESSAGE_RULES, text, program)
     if found is not None:
         rule, m = found

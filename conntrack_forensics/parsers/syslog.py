@@ -7,9 +7,28 @@ Three line layouts, detected per line:
   ``2024-03-14T09:12:03.481205+00:00 host kernel: msg``;
 * RFC 5424: ``<6>1 2024-03-14T09:12:03Z host app 123 ID [sd] msg``.
 
+A line starting with a space or a tab continues the record above it (a stack trace, journalctl's
+indented lines of a multi-line message): it is part of that record (appended to its message,
+after a newline, unless the record is in the block before), neither a record nor a skipped
+line of its own, and the sniff does not count it. rsyslog reads files so
+(``runtime/stream.c``, ``strmReadLine`` mode 2: "a log line starts at the beginning of a line,
+but following lines that are indented are part of the same log entry"), as plaso and lnav do.
+
+After the tag, rsyslog's RFC 3164 parser skips at most one space (``tools/pmrfc3164.c``: only
+with ``remove.msgFirstSpace``, "Bypass first space found in MSG part"), so Debian's
+``rsyslogd:  [origin ...] start`` has a message starting with a space: kept as written, and
+classified from its first word (:func:`.classify.classify` ignores leading whitespace).
+
+What stands where the host goes is never a severity, a number or a dash
+(:func:`._names.is_host`): ChromeOS's ``TIME SEVERITY TAG[PID]: MSG`` is read with no host; a
+pid or a dash there (OpenStack, Python logging) means the line is not syslog
+(:mod:`.timestamped_text` reads those), and so does a ``YYYY-MM-DD HH:MM:SS`` time (a space for
+``T``) not followed by a host and a tag (``dpkg.log``).
+
 ``last message repeated N times`` (sysklogd, rsyslog) and ``message repeated N times: [msg]``
-become an event of the repeated message's kind with ``count`` N: the host's last message from
-the same program, else the host's last message (a repeat of a plain line stays plain).
+(rsyslog 8) become an event of the repeated message's kind with ``count`` N: the host's last
+message from the same program, else the host's last message (a repeat of a plain line stays
+plain).
 
 Plain RFC 3164 and RFC 3339 lines (most of a big log) are split in bulk by :mod:`._rfc3164`
 and counted or kept by :mod:`._bulk`; every other line is read here, one by one.
@@ -29,6 +48,7 @@ from ..inputs.blocks import Block, BlockReader
 from ..model import Kind
 from ._bulk import Pending, message_rows, run_rows
 from ._dated_text import DatedTextSampler
+from ._names import LEVELS, is_host
 from ._rfc3164 import Scan, scan_blocks
 from .base import Head, ParseContext, Parser, RawBatch
 from .classify import PLAIN, Classified, classify
@@ -63,11 +83,12 @@ class SyslogParser(Parser):
     DESCRIPTION = "syslog files (RFC 3164 with year inference, RFC 3339, RFC 5424)"
 
     def sniff(self, head: Head) -> float:
-        """Share of the first lines that are syslog lines."""
-        if not head.lines:
+        """Share of the first lines that are syslog lines, continuation lines aside."""
+        lines = [ln for ln in head.lines if not is_continuation(ln)]
+        if not lines:
             return 0.0
-        good = sum(1 for ln in head.lines if _match(ln) is not None)
-        return good / len(head.lines)
+        good = sum(1 for ln in lines if _match(ln) is not None)
+        return good / len(lines)
 
     def parse(self, ctx: ParseContext) -> Iterator[RawBatch | pd.DataFrame]:
         """Stream the file: plain RFC 3164 lines in bulk, every other line one by one."""
@@ -116,6 +137,9 @@ class _Lines:
         self.last: dict[tuple[str | None, str | None], Classified] = {}
         self.last_read: dict[tuple[str | None, str | None], int] = {}
         self.taken: deque[_Taken] = deque(maxlen=2)  # this block's bulk lines and the last's
+        # the last row read here, its batch and the number of its (last) line: continuation
+        # lines right after it are appended to its message
+        self.open: tuple[RawBatch, int, int] | None = None
 
     def read_block(self, block: Block, scan: Scan, first: int, bulk: np.ndarray,
                    reader: BlockReader, batch: RawBatch) -> None:
@@ -177,6 +201,9 @@ class _Lines:
         ctx = self.ctx
         if not line.strip():
             return
+        if is_continuation(line) and ctx.records > ctx.skipped:
+            self.attach(lineno, line)  # part of the record above (the module's docstring)
+            return
         if line.startswith("-- "):
             if _JOURNAL_BOOT.fullmatch(line):
                 ctx.ok()
@@ -195,7 +222,7 @@ class _Lines:
             batch.add(self.reboot[0], self.reboot[1], host=host, kind=Kind.BOOT,
                       evidence=self.reboot[1], iso=m.iso, mdsod=m.mdsod)
             self.reboot = None
-        rep = _REPEAT.fullmatch(msg)
+        rep = _REPEAT.fullmatch(msg.lstrip())
         if rep is not None:
             text = rep.group("text")
             if text is not None:
@@ -210,6 +237,22 @@ class _Lines:
                 self.last_read[key] = lineno
         batch.add(lineno, msg, host=host, program=program, pid=pid, cls=cls, evidence=line,
                   iso=m.iso, mdsod=m.mdsod)
+        self.open = (batch, len(batch) - 1, lineno)
+
+    def attach(self, lineno: int, line: str) -> None:
+        """Append continuation ``line`` to the record right above it, if it was read here.
+
+        The fast path leaves every line followed by a continuation line to this reader, so
+        the records of a block are whole whichever path reads them (a record whose
+        continuation starts the next block keeps its first line only).
+        """
+        if self.open is None or self.open[2] != lineno - 1:
+            return
+        batch, row, _ = self.open
+        for column in ("message", "evidence"):
+            if batch.cols[column][row] is not None:
+                batch.cols[column][row] += "\n" + line
+        self.open = (batch, row, lineno)
 
     def finish(self, batch: RawBatch) -> None:
         """A journal separator at the very end still counts as a boot."""
@@ -275,7 +318,7 @@ def _match(line: str) -> _Line | None:
         if m5 is not None and m5.group("ts") != "-":
             app, procid, host = m5.group("app"), m5.group("procid"), m5.group("host")
             return _Line(
-                host=None if host == "-" else host,
+                host=host if is_host(host) else None,
                 program=None if app == "-" else app,
                 pid=int(procid) if procid.isdigit() else None,
                 msg=(m5.group("msg") or "").removeprefix("\ufeff"),
@@ -298,15 +341,31 @@ def _stamp(line: str) -> tuple[int, int, str] | None:
     return None if m is None or m.mdsod is None else (m.mdsod[0], m.mdsod[1], m.msg)
 
 
+def is_continuation(line: str) -> bool:
+    """Whether ``line`` continues the record above it: it starts with a space or a tab."""
+    return line[:1] in (" ", "\t")
+
+
 def _with_tag(
     host: str, rest: str, iso: str | None = None, mdsod: tuple[int, int, float] | None = None
-) -> _Line:
+) -> _Line | None:
+    """The line's host, tag and message; None if it is no syslog line after all.
+
+    A severity where the host goes (ChromeOS) means no host, and a tag must follow; a pid or a
+    dash there, or a space-separated ISO time with no tag after its host, is no syslog.
+    """
+    tagged = iso is not None and iso[10:11] == " "
     if host.endswith(":"):  # no host name in the line: what looked like one is the tag
         rest = f"{host} {rest}"
         host = ""
+    elif not is_host(host):
+        if host not in LEVELS:
+            return None
+        host, tagged = "", True
     t = _TAG.fullmatch(rest)
-    if t is None:
-        return _Line(host or None, None, None, rest, iso, mdsod)
+    if t is None or (tagged and t.group("msg") and rest[t.start("msg") - 1] != " "):
+        # (dpkg's "configure libc6:amd64 ..." has no tag: a tag's colon ends a word)
+        return None if tagged else _Line(host or None, None, None, rest, iso, mdsod)
     pid = t.group("pid")
     return _Line(host or None, t.group("prog"), int(pid) if pid else None, t.group("msg"),
                  iso, mdsod)

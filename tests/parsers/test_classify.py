@@ -115,3 +115,19 @@ def test_plain_lines_pass_no_word(message: str) -> None:
 def test_words_are_unique_and_nonempty() -> None:
     assert len(PREFILTER_WORDS) == len(set(PREFILTER_WORDS))
     assert all(PREFILTER_WORDS)
+
+
+@pytest.mark.parametrize(("program", "message", "kind"), [
+    # Debian's rsyslog leaves a second space after the tag (issue 14): rules read the message
+    # from its first word
+    ("rsyslogd", '  [origin software="rsyslogd" swVersion="8.2112.0" x-pid="612" '
+                 'x-info="https://www.rsyslog.com"] start', "boot"),
+    ("rsyslogd", ' [origin software="rsyslogd" swVersion="8.2112.0" x-pid="612" '
+                 'x-info="https://www.rsyslog.com"] exiting on signal 15.', "shutdown"),
+    ("sshd", "  Accepted publickey for fred from 10.0.0.9 port 50522 ssh2", "login"),
+    ("kernel", "\tnf_conntrack: table full, dropping packet", "conntrack_drop"),
+    ("kernel", " [ 1234.5678] nf_conntrack: table full, dropping packet", "conntrack_drop"),
+])
+def test_leading_whitespace_is_no_part_of_the_message(program: str, message: str,
+                                                      kind: str) -> None:
+    assert classify(message, program).kind.value == kind

@@ -69,6 +69,16 @@ TRICKY = [
     "2024-13-14T09:12:03Z h app: month 13",
     "2024-03-14T09:12:03Z",
     "2024-03-14T09:12:03Z h",
+    # what stands where the host goes is no severity, pid or dash (issue 14)
+    "2024-03-14T09:12:03.123456Z INFO shill[1520]: ChromeOS: no host",
+    "2024-03-14T09:12:03.123456+00:00 12345 INFO nova.compute.manager: a pid",
+    "Dec 31 23:59:59 WARNING app: a severity",
+    "Dec 31 23:59:59 - app: a dash",
+    "Dec 31 23:59:59 4242 app: a number",
+    # two spaces after the tag (Debian's rsyslog): the message keeps the second
+    "Dec 31 23:59:59 h app:  two spaces",
+    "Dec 31 23:59:59 h app[7]:   three spaces",
+    "\tat com.example.Deep.call(Deep.java:1)",
 ]
 
 
@@ -106,8 +116,60 @@ def test_tricky_lines_read_alike() -> None:
     taken = [ln for ln, fast in zip(TRICKY, scan.fast, strict=True) if fast]
     assert taken[:4] == TRICKY[:4]  # the common shapes do take the fast path
     assert "Dec 31 23:59:59 h app: caf\u00e9" not in taken  # non-ASCII is read line by line
+    assert TRICKY[-3] in taken  # two spaces after the tag: the message keeps one
+    assert TRICKY[-2] not in taken  # a continuation follows: read (and joined) line by line
+    assert not [ln for ln in taken if ln.startswith(("Dec 31 23:59:59 WARNING",
+                                                     "Dec 31 23:59:59 -", "Dec 31 23:59:59 4"))]
     iso = [ln for ln in TRICKY if ln[:1].isdigit()]
     assert [ln in taken for ln in iso] == [True] * 5 + [False] * (len(iso) - 5)
+
+
+def _issue14_log(tmp_path: Path) -> Path:
+    """Debian's doubled spaces, stack traces, ChromeOS and a pid where the host goes."""
+    lines = []
+    for i in range(2400):
+        minute, second = divmod(i // 4, 60)
+        stamp = f"Aug 16 {minute // 60 + 10:02d}:{minute % 60:02d}:{second:02d}"
+        if i % 101 == 9:
+            lines.append(f"{stamp} gw kernel:  message repeated {i % 7 + 2} times: "
+                         "[ nf_conntrack: table full, dropping packet]")
+        elif i % 37 == 4:
+            lines.append(f"{stamp} gw java[77]:  Exception in thread \"main\"")
+            lines += [f"\tat com.example.C.m{k}(C.java:{k})" for k in range(i % 5 + 1)]
+        elif i % 53 == 2:
+            lines.append(f"{stamp} gw sshd[3]:  Accepted publickey for fred from 10.0.0.9 port "
+                         f"{i} ssh2")
+        elif i % 61 == 6:
+            lines.append(f"{stamp} 12345 app: a pid where the host goes {i}")
+        else:
+            lines.append(f"{stamp} gw app{i % 3}[{i}]:  plain message {i}")
+    path = tmp_path / "syslog"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["full", "background"])
+def test_issue14_lines_read_alike_with_and_without_the_fast_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool) -> None:
+    path = _issue14_log(tmp_path)
+    fast = cf.load(path, year=2024, tz="UTC", full=full)
+    assert (fast.events["host"] == "12345").sum() == 0
+    _slow_only(monkeypatch)
+    slow = cf.load(path, year=2024, tz="UTC", full=full)
+    assert fast.inputs[0].records == slow.inputs[0].records == 2400
+    pids = sum(1 for i in range(2400)
+               if i % 61 == 6 and i % 101 != 9 and i % 37 != 4 and i % 53 != 2)
+    assert fast.inputs[0].skipped == slow.inputs[0].skipped == pids == 38
+    columns = ["time", "host", "program", "pid", "kind", "message", "count", "line"]
+    loud = ~fast.events["kind"].isin(["message", "background"])
+    pd.testing.assert_frame_equal(
+        fast.events.loc[loud, columns].reset_index(drop=True),
+        slow.events.loc[~slow.events["kind"].isin(["message", "background"]),
+                        columns].reset_index(drop=True))
+    if full:
+        pd.testing.assert_frame_equal(fast.events[columns], slow.events[columns])
+    assert fast.events.loc[fast.events["kind"] == "conntrack_drop", "count"].sum() == sum(
+        i % 7 + 2 for i in range(2400) if i % 101 == 9)
 
 
 _name = st.text(alphabet="abcxyz-._:[]0123456789 ", min_size=0, max_size=40)

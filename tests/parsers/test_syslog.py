@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import conntrack_forensics as cf
+from conntrack_forensics.parsers import parsers
+from conntrack_forensics.parsers.base import Head
 from conntrack_forensics.parsers.syslog import _match
 from tests.conftest import DATA
 from tests.parsers.helpers import run_parser
@@ -83,8 +87,12 @@ def test_property_every_line_is_an_event_or_skipped(tmp_path: Path, lines: list[
     # NUL bytes are removed by the line reader (and counted as a repair), so a line of NULs
     # is blank
     text = p.read_text(encoding="utf-8").replace("\x00", "")
-    nonblank = sum(1 for ln in text.split("\n") if ln.strip())
-    assert ctx.records == nonblank
+    records, read = 0, False  # an indented line after a line read is part of that record
+    for ln in text.split("\n"):
+        if ln.strip() and not (ln[:1] in " \t" and read):
+            records += 1
+            read = read or _match(ln) is not None
+    assert ctx.records == records
     assert ctx.records - ctx.skipped == len(raw)
 
 
@@ -153,3 +161,87 @@ def test_plain_lines_are_counted_when_background_is_allowed(tmp_path: Path) -> N
         ("background", 4, "4 plain lines", 7, 1, 1.0),   # the repeat of a plain line counts
         ("message", 1, "lonely", 8, 1, 60.0),            # a run of one keeps its text
     ]
+
+
+def test_continuation_lines_belong_to_the_record_above(tmp_path: Path) -> None:
+    """Indented lines (a stack trace) neither hide the file from the sniff nor count."""
+    path = DATA / "syslog" / "continuation.log"  # ten drops, each with two "\tcontinuation"
+    head = Head.from_bytes(path.name, path.read_bytes())
+    assert parsers()["syslog"].sniff(head) == 1.0
+    raw, ctx = run_parser("syslog", path)
+    assert (ctx.records, ctx.skipped, len(raw)) == (10, 0, 10) and not ctx.diag.rows
+    assert raw["line"].tolist() == list(range(1, 30, 3))
+    assert raw["message"].iloc[0] == (
+        "nf_conntrack: table full, dropping packet\n\tcontinuation\n\tcontinuation")
+    (incident,) = cf.analyze(path, year=2024, tz="UTC").incidents
+    assert incident.drops_logged == 10
+
+
+def test_a_long_stack_trace_does_not_make_the_parser_give_up(tmp_path: Path) -> None:
+    trace = ["Aug 16 00:31:59 gw java[4242]: Exception in thread \"main\" java.lang.Error: x"]
+    trace += [f"\tat com.example.Deep.call{i}(Deep.java:{i})" for i in range(1200)]
+    drops = [f"Aug 16 00:32:{s:02d} gw kernel: nf_conntrack: table full, dropping packet"
+             for s in range(5)]
+    path = tmp_path / "syslog"
+    path.write_text("\n".join(["Aug 16 00:31:58 gw kernel: hello", *trace, *drops]) + "\n")
+    raw, ctx = run_parser("syslog", path)
+    assert (ctx.records, ctx.skipped) == (7, 0) and not ctx.diag.rows
+    assert (raw["kind"] == "conntrack_drop").sum() == 5
+    java = raw[raw["program"] == "java"]["message"].iloc[0]
+    assert java.count("\n") == 1200
+    assert java.endswith("\tat com.example.Deep.call1199(Deep.java:1199)")
+
+
+def test_an_indented_first_line_is_still_skipped(tmp_path: Path) -> None:
+    """Nothing above it to belong to: counted, not dropped silently."""
+    path = tmp_path / "messages"
+    path.write_text("\torphan\nAug 16 00:32:01 gw kernel: x\n\tbelongs to x\n")
+    raw, ctx = run_parser("syslog", path)
+    assert (ctx.records, ctx.skipped, len(raw)) == (2, 1, 1)
+
+
+def test_doubled_space_after_the_tag() -> None:
+    """Debian's rsyslog writes two spaces after some tags: boot, login and rsyslog 8 repeats."""
+    raw, ctx = run_parser("syslog", DATA / "syslog" / "doubled_space.log")
+    assert ctx.skipped == 0
+    assert raw["kind"].tolist() == ["boot", "login", "conntrack_drop", "conntrack_drop",
+                                    "conntrack_drop", "conntrack_drop", "message"]
+    assert raw["count"].tolist() == [1, 1, 1, 76, 1, 3, 1]
+    assert raw["user"].iloc[1] == "fred"
+    # the message is what follows the one space rsyslog skips
+    assert raw["message"].iloc[0].startswith(' [origin software="rsyslogd"')
+
+
+def test_chromeos_severity_is_not_a_host() -> None:
+    raw, ctx = run_parser("syslog", DATA / "syslog" / "chromeos_messages")
+    assert ctx.skipped == 0
+    assert raw["host"].isna().all()
+    assert raw["program"].tolist() == ["kernel", "kernel", "kernel", "shill", "update_engine"]
+    assert raw["kind"].tolist()[:3] == ["conntrack_drop", "conntrack_drop",
+                                        "ratelimit_suppressed"]
+    assert raw["pid"].iloc[3] == 1520
+
+
+@pytest.mark.parametrize("line", [
+    "2024-03-01 08:00:05.123 12345 INFO nova.compute.manager [req-1 - - - - -] Took 0.5 s",
+    "2024-03-01 08:00:05,123 - urllib3.connectionpool - WARNING - Retrying",
+    "2024-03-01 08:00:05 status installed libc6:amd64 2.36-9",
+    "2024-03-01 08:00:05 configure libc6:amd64 2.36-9 <none>",
+    "2024-03-01T08:00:05.123Z ERROR a severity, and no tag after it",
+    "Mar  1 08:00:05 12345 app: a pid where the host goes",
+    "Mar  1 08:00:05 - app: a dash where the host goes",
+    "2024-03-01T08:00:05Z 12345 INFO app: OpenStack's layout with a T",
+])
+def test_no_severity_number_or_dash_becomes_a_host(line: str) -> None:
+    assert _match(line) is None
+
+
+@pytest.mark.parametrize(("line", "host", "program"), [
+    ("Mar  1 08:00:05 NOTICE kernel: x", None, "kernel"),
+    ("2024-03-01T08:00:05.1Z WARNING sshd[7]: x", None, "sshd"),
+    ("2024-03-01 08:00:05 gw sshd[7]: a space for T, with host and tag", "gw", "sshd"),
+    ("Mar  1 08:00:05 INFO-7 app: a name with a severity in it", "INFO-7", "app"),
+])
+def test_hosts_that_stay(line: str, host: str | None, program: str) -> None:
+    m = _match(line)
+    assert m is not None and (m.host, m.program) == (host, program)
