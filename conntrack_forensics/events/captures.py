@@ -1,4 +1,8 @@
-"""Snapshots that carry no time of their own take their tree's clock reading (``date``)."""
+"""Snapshots that carry no time of their own take their tree's clock reading (``date``).
+
+The same readings bound the tree's yearless lines from above (:func:`latest_clocks`, used by
+:mod:`.years`): whatever a tree holds was written before its clock was read.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,46 @@ import pandas as pd
 
 from ..diagnostics import Diagnostics
 from .parsed import ParsedSource
+
+#: How far exact times of a tree may pass its clock reading (a sosreport reads the clock when it
+#: starts, and the journal it collects goes on while it runs).
+CLOCK_GRACE = pd.Timedelta(days=1)
+
+
+def latest_clocks(rows: Sequence[ParsedSource], diag: Diagnostics | None = None
+                  ) -> dict[str, tuple[pd.Timestamp, str]]:
+    """Per scope (one host's tree, one sosreport), the latest clock reading and where it is.
+
+    A tree is collected after its last line was written, so every reading of its clock
+    (``date``, ``date --utc``, ``hwclock``) is an upper bound for all its lines; the latest is
+    kept, the bound that holds even if two readings were taken apart. A reading that exact times
+    of its own tree (epochs, times with an offset) pass by more than :data:`CLOCK_GRACE` was
+    taken by a wrong clock (an RTC reset to 1970, a clock never set): it bounds nothing, and
+    ``diag`` says so.
+    """
+    out: dict[str, tuple[pd.Timestamp, str]] = {}
+    latest: dict[str, pd.Timestamp] = {}
+    for p in rows:
+        assert p.raw is not None and p.times is not None
+        if p.dated is not None and len(p.dated):
+            top = p.dated.max()
+            if p.source.scope not in latest or top > latest[p.source.scope]:
+                latest[p.source.scope] = top
+        is_clock = (p.raw["capture"] == "clock").fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(is_clock & p.times.notna().to_numpy()):
+            when = p.times.iloc[i]
+            held = out.get(p.source.scope)
+            if held is None or when > held[0]:
+                out[p.source.scope] = (when, p.source.name)
+    for scope, (when, where) in list(out.items()):
+        after = latest.get(scope)
+        if after is not None and after > when + CLOCK_GRACE:
+            del out[scope]
+            if diag is not None:
+                diag.warning(where, f"clock reading {when.isoformat()} is earlier than exact "
+                             f"times of its own tree (up to {after.isoformat()}): the clock "
+                             "was wrong, so it bounds no year")
+    return out
 
 
 def resolve_captures(rows: Sequence[ParsedSource], diag: Diagnostics) -> None:

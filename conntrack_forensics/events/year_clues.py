@@ -11,6 +11,9 @@ evidence is asked (:mod:`.years`), the stream itself may tell:
 * **dates written inside its lines** (:func:`year_from_text`): a full date in the message of a
   line whose own month and day are within a day of it gives that line's year.
 
+And the two ways outside evidence is weighed: the year nearest dated evidence
+(:func:`year_from_evidence`), the latest year an upper bound allows (:func:`year_not_after`).
+
 All of it works on the stream's arrays at once, or on the few dated lines the parser kept.
 """
 
@@ -171,6 +174,75 @@ def rotation_date(basename: str) -> dt.datetime | None:
     return day + dt.timedelta(days=1, hours=hour + 1)
 
 
+#: The farthest a zone runs ahead of UTC (Kiribati's Line Islands, UTC+14).
+EAST_MOST = dt.timedelta(hours=14)
+
+
+def year_from_evidence(stream: Stream, evidence: pd.Series, leap: LeapDays,
+                       not_after: int | None = None) -> int | None:
+    """The base year that puts a yearless stream's span closest to dated evidence.
+
+    Args:
+        stream: the yearless lines in order, with their year offsets.
+        evidence: UTC times of dated events (sorted or not).
+        leap: the stream's Feb 29 lines: only base years that give them a leap year count.
+        not_after: the latest base year an upper bound allows (a clock reading at capture):
+            later ones are no candidates, the latest allowed one always is.
+    """
+    ev = evidence.dropna()
+    if ev.empty or len(stream.offsets) == 0:
+        return None
+    years = sorted(set(ev.dt.year.tolist()))
+    max_off = int(stream.offsets.max())
+    reach = 4 if leap.offsets else 1  # a leap year may be up to four years from the evidence
+    candidates = sorted({y - k for y in years for k in range(-reach, max_off + reach + 1)})
+    if not_after is not None:
+        candidates = sorted({b for b in candidates if b <= not_after}
+                            | {leap.latest_fit(not_after)})
+    if leap.satisfiable:
+        candidates = [b for b in candidates if leap.fits(b)]
+    ev_ns = np.sort(ev.astype("int64").to_numpy())
+    best: tuple[float, int] | None = None
+    for base in candidates:
+        span = stream.span(base)
+        if span is None:
+            continue
+        lo = span[0].value - 86_400 * 10**9
+        hi = span[1].value + 2 * 86_400 * 10**9
+        i = int(np.searchsorted(ev_ns, lo))
+        if i < len(ev_ns) and ev_ns[i] <= hi:
+            dist = 0.0
+        else:
+            before = ev_ns[i - 1] if i > 0 else None
+            after = ev_ns[i] if i < len(ev_ns) else None
+            dist = min(
+                float(lo - before) if before is not None else float("inf"),
+                float(after - hi) if after is not None else float("inf"),
+            )
+        key = (dist, -base)
+        if best is None or key < (best[0], -best[1]):
+            best = (dist, base)
+    return None if best is None else best[1]
+
+
+def year_not_after(last_mon: int, last_day: int, last_sod: float, limit: dt.datetime) -> int:
+    """The latest year that keeps a yearless line at or before ``limit`` (local wall time).
+
+    >>> year_not_after(12, 31, 0.0, dt.datetime(2018, 1, 2))
+    2017
+    """
+    year = limit.year
+    last = (last_mon, last_day, last_sod)
+    lim = (
+        limit.month,
+        limit.day,
+        limit.hour * 3600 + limit.minute * 60 + limit.second + 1.0,
+    )
+    if last > lim:
+        year -= 1
+    return year
+
+
 @dataclass(frozen=True)
 class TextYears:
     """What the dates written in a stream's lines say: the base year most of them give."""
@@ -223,5 +295,5 @@ def year_from_text(
     return TextYears(base, n, source, example, sum(votes.values()) - n)
 
 
-__all__ = ["LeapDays", "Stream", "TextYears", "is_leap", "leap_days", "rotation_date",
-           "year_from_text"]
+__all__ = ["EAST_MOST", "LeapDays", "Stream", "TextYears", "is_leap", "leap_days", "rotation_date",
+           "year_from_evidence", "year_from_text", "year_not_after"]

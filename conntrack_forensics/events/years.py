@@ -8,9 +8,19 @@ the newest line comes from, in order:
 2. the set's own evidence (:mod:`.year_clues`): a dated rotation suffix, else full dates written
    inside its lines;
 3. dated evidence of the same host, then of any host: the year that puts the set's span
-   closest to it (a set decided by its own evidence is such evidence for its host's others);
-4. the newest file's modification time (its last line cannot be later);
+   closest to it (a set decided by its own evidence is such evidence for its host's others),
+   among the years that keep its last line at or before its tree's clock reading (a ``date``
+   taken at capture, :func:`.captures.latest_clocks`): a capture is an upper bound, not a
+   nearest point;
+4. the newest file's modification time (its last line cannot be later): for gzip data the
+   MTIME of its header first (RFC 1952: the time the original file was last modified, which
+   survives copies; :func:`..inputs.source.gzip_mtime`), else the file's own;
 5. the latest year that is not in the future.
+
+Upper bounds (a modification time, a clock reading, the present) are UTC instants compared with
+local wall times. When the zone was assumed (no ``--tz``, none in the evidence), the host may
+be anywhere up to UTC+14 (:data:`EAST_MOST`), its lines that far ahead of UTC: the bound is
+widened by as much, and the diagnostic says so.
 
 Whatever decides, a stream holding Feb 29 gets a leap year there: the nearest year the rule
 allows that has one. The diagnostics say which evidence chose the year, and that the
@@ -30,8 +40,19 @@ from ..diagnostics import Diagnostics
 from ..errors import UsageError
 from ..parsers._dated_text import DatedText
 from ..times import localize, wall_times
+from .captures import latest_clocks
 from .parsed import ParsedSource, YearChoice
-from .year_clues import MONTH_NAMES, LeapDays, Stream, leap_days, rotation_date, year_from_text
+from .year_clues import (
+    EAST_MOST,
+    MONTH_NAMES,
+    LeapDays,
+    Stream,
+    leap_days,
+    rotation_date,
+    year_from_evidence,
+    year_from_text,
+    year_not_after,
+)
 
 
 def rollover_offsets(months: np.ndarray) -> np.ndarray:
@@ -47,65 +68,6 @@ def rollover_offsets(months: np.ndarray) -> np.ndarray:
     back = np.zeros(len(m), dtype=bool)
     np.less_equal(m[1:], m[:-1] - 2, out=back[1:])
     return np.cumsum(back, dtype=np.int64)
-
-
-def year_from_evidence(stream: Stream, evidence: pd.Series, leap: LeapDays) -> int | None:
-    """The base year that puts a yearless stream's span closest to dated evidence.
-
-    Args:
-        stream: the yearless lines in order, with their year offsets.
-        evidence: UTC times of dated events (sorted or not).
-        leap: the stream's Feb 29 lines: only base years that give them a leap year count.
-    """
-    ev = evidence.dropna()
-    if ev.empty or len(stream.offsets) == 0:
-        return None
-    years = sorted(set(ev.dt.year.tolist()))
-    max_off = int(stream.offsets.max())
-    reach = 4 if leap.offsets else 1  # a leap year may be up to four years from the evidence
-    candidates = sorted({y - k for y in years for k in range(-reach, max_off + reach + 1)})
-    if leap.satisfiable:
-        candidates = [b for b in candidates if leap.fits(b)]
-    ev_ns = np.sort(ev.astype("int64").to_numpy())
-    best: tuple[float, int] | None = None
-    for base in candidates:
-        span = stream.span(base)
-        if span is None:
-            continue
-        lo = span[0].value - 86_400 * 10**9
-        hi = span[1].value + 2 * 86_400 * 10**9
-        i = int(np.searchsorted(ev_ns, lo))
-        if i < len(ev_ns) and ev_ns[i] <= hi:
-            dist = 0.0
-        else:
-            before = ev_ns[i - 1] if i > 0 else None
-            after = ev_ns[i] if i < len(ev_ns) else None
-            dist = min(
-                float(lo - before) if before is not None else float("inf"),
-                float(after - hi) if after is not None else float("inf"),
-            )
-        key = (dist, -base)
-        if best is None or key < (best[0], -best[1]):
-            best = (dist, base)
-    return None if best is None else best[1]
-
-
-def year_not_after(last_mon: int, last_day: int, last_sod: float, limit: dt.datetime) -> int:
-    """The latest year that keeps a yearless line at or before ``limit`` (local wall time).
-
-    >>> year_not_after(12, 31, 0.0, dt.datetime(2018, 1, 2))
-    2017
-    """
-    year = limit.year
-    last = (last_mon, last_day, last_sod)
-    lim = (
-        limit.month,
-        limit.day,
-        limit.hour * 3600 + limit.minute * 60 + limit.second + 1.0,
-    )
-    if last > lim:
-        year -= 1
-    return year
 
 
 @dataclass(frozen=True)
@@ -149,12 +111,14 @@ def resolve_years(
         sets.append((stream, leap_days(stream)))
     own = [None if cli_year is not None else _from_suffix(s, lp) or _from_text(s, lp, texts)
            for s, lp in sets]
+    clocks = latest_clocks(rows, diag)
     evidence = [Dated(p.host, p.source.name, frozenset({p.index}), p.dated) for p in rows
                 if p.dated is not None and len(p.dated)]
     choices: dict[int, YearChoice] = {}
     for i in sorted(range(len(sets)), key=lambda i: own[i] is None):
         stream, leap = sets[i]
-        choice = _choose_year(stream, leap, cli_year, texts, evidence, own[i])
+        choice = _choose_year(stream, leap, cli_year, texts, evidence, own[i],
+                              _clock_year(stream, clocks))
         choices[i] = choice
         members = stream.members
         names = ", ".join(m.source.name for m in members)
@@ -196,27 +160,36 @@ def _choose_year(
     dated_text: Mapping[str, Sequence[DatedText]],
     evidence: Sequence[Dated],
     own: tuple[int, str] | None,
+    clock: tuple[int, str] | None = None,
 ) -> YearChoice:
-    """The year of a rotated set's newest yearless line (``own``: what the set says itself)."""
+    """The year of a rotated set's newest yearless line.
+
+    ``own`` is what the set says itself; ``clock`` the latest base year its tree's clock
+    reading allows, and that reading.
+    """
     if cli_year is not None:
         if leap.satisfiable and not leap.fits(cli_year - stream.last_off):
             own = _from_suffix(stream, leap) or _from_text(stream, leap, dated_text)
-            fits = _infer(stream, leap, evidence, own).year
+            fits = _infer(stream, leap, evidence, own, clock).year
             raise UsageError(f"--year {cli_year} makes Feb 29 in {leap.source} impossible; "
                              f"the evidence fits {fits}")
         return YearChoice(cli_year, "cli", "given with --year")
-    return _infer(stream, leap, evidence, own)
+    return _infer(stream, leap, evidence, own, clock)
 
 
 def _infer(
-    stream: Stream, leap: LeapDays, evidence: Sequence[Dated], own: tuple[int, str] | None
+    stream: Stream, leap: LeapDays, evidence: Sequence[Dated], own: tuple[int, str] | None,
+    clock: tuple[int, str] | None = None,
 ) -> YearChoice:
     """The year the evidence gives the newest line, without ``--year``."""
     last_off = stream.last_off
     mtime = _mtime_year(stream)
-    chosen = own or _from_evidence(stream, leap, evidence)
+    cap = None if clock is None else clock[0]
+    chosen = own or _from_evidence(stream, leap, evidence, cap)
     if chosen is not None:
         base, detail = chosen
+        if clock is not None:
+            detail += _clock_note(stream, leap, evidence, own, base, clock)
         if mtime is not None and mtime[0] != base:
             detail += (f"; the modification time ({mtime[2]:%Y-%m-%d %H:%M}) would give "
                        f"{mtime[0] + last_off} (a copy's time need not be when the file was "
@@ -224,15 +197,68 @@ def _infer(
         return YearChoice(base + last_off, "evidence", detail + _leap_note(leap))
     if mtime is not None:
         base, detail, _ = mtime
+        if clock is not None and clock[0] < base:
+            base, detail = clock[0], detail + f"; no later than {clock[1]}"
         base = leap.latest_fit(base)
         return YearChoice(base + last_off, "mtime", detail + _leap_note(leap))
-    newest = stream.members[-1]
-    last = stream.parts[-1].iloc[-1]
-    now = dt.datetime.now(newest.tz).replace(tzinfo=None)
-    year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), now)
-    base = leap.latest_fit(year - last_off)
+    if clock is not None:
+        base = leap.latest_fit(clock[0])
+        return YearChoice(base + last_off, "evidence", f"the latest year at or before {clock[1]}"
+                          + _leap_note(leap))
+    now = dt.datetime.now(dt.timezone.utc)
+    base = leap.latest_fit(_not_after(stream, now)[0])
     return YearChoice(base + last_off, "default", "no dated evidence or modification time: "
-                      "the latest year that is not in the future" + _leap_note(leap))
+                      "the latest year that is not in the future" + _zone_note(stream)
+                      + _leap_note(leap))
+
+
+def _clock_note(stream: Stream, leap: LeapDays, evidence: Sequence[Dated],
+                own: tuple[int, str] | None, base: int, clock: tuple[int, str]) -> str:
+    """What the diagnostics add when the tree's clock reading bounded (or contradicts) a year."""
+    if own is not None:
+        if base <= clock[0]:
+            return ""
+        return (f"; later than {clock[1]} allows (the set's own evidence is kept: check that "
+                "clock)")
+    free = _from_evidence(stream, leap, evidence, None)
+    if free is None or free[0] == base:
+        return ""
+    return (f"; at or before {clock[1]}, which bounds every line of its tree (the nearest year "
+            f"to the evidence, {free[0] + stream.last_off}, would put lines after it)"
+            + _zone_note(stream))
+
+
+def _not_after(stream: Stream, when: dt.datetime) -> tuple[int, dt.datetime]:
+    """The latest base year keeping the newest line at or before the UTC instant ``when``.
+
+    Also ``when`` as a wall time in the stream's zone. When that zone was assumed, the host may
+    be up to :data:`EAST_MOST` ahead of UTC, so its lines may be that much later.
+    """
+    newest = stream.members[-1]
+    wall = when.astimezone(newest.tz).replace(tzinfo=None)
+    limit = wall + (EAST_MOST if newest.tz_source == "default" else dt.timedelta(0))
+    last = stream.parts[-1].iloc[-1]
+    year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), limit)
+    return year - stream.last_off, wall
+
+
+def _zone_note(stream: Stream) -> str:
+    """What the diagnostics add when an upper bound was widened for an assumed zone."""
+    if stream.members[-1].tz_source != "default":
+        return ""
+    return ("; the zone is assumed, so its lines may run up to 14 hours ahead of UTC (a host "
+            "east of it) and the bound allows for that")
+
+
+def _clock_year(stream: Stream, clocks: Mapping[str, tuple[pd.Timestamp, str]]
+                ) -> tuple[int, str] | None:
+    """The latest base year the clock reading of the stream's tree allows, and that reading."""
+    clock = clocks.get(stream.members[-1].source.scope)
+    if clock is None:
+        return None
+    when, where = clock
+    base, _ = _not_after(stream, when.to_pydatetime())
+    return base, f"the clock reading in {where} ({when:%Y-%m-%d %H:%M} UTC)"
 
 
 def _leap_note(leap: LeapDays) -> str:
@@ -272,9 +298,12 @@ def _from_text(stream: Stream, leap: LeapDays, dated_text: Mapping[str, Sequence
                         f"says {ex.text!r}")
 
 
-def _from_evidence(stream: Stream, leap: LeapDays, evidence: Sequence[Dated]
-                   ) -> tuple[int, str] | None:
-    """The base year dated evidence of the same host (else of any host) gives."""
+def _from_evidence(stream: Stream, leap: LeapDays, evidence: Sequence[Dated],
+                   not_after: int | None = None) -> tuple[int, str] | None:
+    """The base year dated evidence of the same host (else of any host) gives.
+
+    No later than ``not_after`` (the latest base year a clock reading allows), when given.
+    """
     member_ids = {p.index for p in stream.members}
     hosts = {p.host for p in stream.members if p.host}
     others = [d for d in evidence if not d.inputs & member_ids]
@@ -282,7 +311,7 @@ def _from_evidence(stream: Stream, leap: LeapDays, evidence: Sequence[Dated]
     for pool in (same, [d for d in others if not d.host_only]):
         if pool:
             times = pd.concat([d.times for d in pool], ignore_index=True)
-            base = year_from_evidence(stream, times, leap)
+            base = year_from_evidence(stream, times, leap, not_after)
             if base is not None:
                 names = ", ".join(sorted({d.name for d in pool})[:3])
                 return base, f"inferred from dated evidence in {names}"
@@ -290,15 +319,26 @@ def _from_evidence(stream: Stream, leap: LeapDays, evidence: Sequence[Dated]
 
 
 def _mtime_year(stream: Stream) -> tuple[int, str, dt.datetime] | None:
-    """The base year the newest file's modification time gives, why, and the time."""
-    newest = stream.members[-1]
-    if newest.source.mtime is None:
+    """The base year the newest file's modification time gives, why, and the time.
+
+    For gzip data the header's MTIME comes first: the modification time of the file that was
+    compressed (RFC 1952 section 2.3.1), which a copy of the ``.gz`` keeps when it loses its
+    own.
+    """
+    src = stream.members[-1].source
+    when = src.header_mtime or src.mtime
+    if when is None:
         return None
-    limit = newest.source.mtime.astimezone(newest.tz).replace(tzinfo=None)
-    last = stream.parts[-1].iloc[-1]
-    year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), limit)
-    why = f"inferred from the modification time of {newest.source.name} ({limit:%Y-%m-%d %H:%M})"
-    return year - stream.last_off, why, limit
+    base, wall = _not_after(stream, when)
+    if src.header_mtime is not None:
+        why = (f"inferred from the time {src.name} was last modified before it was compressed "
+               f"({wall:%Y-%m-%d %H:%M}, the MTIME its gzip header keeps; RFC 1952)")
+        if src.mtime is not None and _not_after(stream, src.mtime)[0] != base:
+            why += (f"; the file's own modification time ({src.mtime:%Y-%m-%d %H:%M} UTC) "
+                    f"would give {_not_after(stream, src.mtime)[0] + stream.last_off}")
+    else:
+        why = f"inferred from the modification time of {src.name} ({wall:%Y-%m-%d %H:%M})"
+    return base, why + _zone_note(stream), wall
 
 
 def _apply_year(stream: Stream, choice: YearChoice, diag: Diagnostics) -> None:

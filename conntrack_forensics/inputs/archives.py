@@ -21,7 +21,14 @@ from collections.abc import Iterator
 
 from ..diagnostics import Diagnostics
 from .replay import Replayable
-from .source import Source, detect_compression, rotation_key, scope_of
+from .source import (
+    GZIP_HEADER_BYTES,
+    Source,
+    detect_compression,
+    gzip_mtime,
+    rotation_key,
+    scope_of,
+)
 
 #: Largest member accepted (declared size), and largest zip expansion ratio.
 MAX_MEMBER_BYTES = 64 * 2**30
@@ -70,6 +77,17 @@ def _member_source(archive: Source, name: str, size: int, mtime: float | None) -
     )
 
 
+def _sniff_compression(src: Source, replay: Replayable) -> None:
+    """A member's compression from its first bytes, and a gzip header's MTIME.
+
+    A ``.gz`` in a tarball keeps the time its original was written, as a ``.gz`` file does.
+    """
+    head = replay.reader().read(GZIP_HEADER_BYTES)
+    src.compression = detect_compression(head)
+    if src.compression == "gzip":
+        src.header_mtime = gzip_mtime(head)
+
+
 def _check(archive: Source, name: str, size: int, diag: Diagnostics) -> bool:
     label = f"{archive.name}!/{name}"
     if _unsafe(name):
@@ -104,7 +122,7 @@ def _tar_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
                 src = _member_source(archive, m.name, m.size, m.mtime)
                 replay = Replayable(fh)
                 src._replay = replay
-                src.compression = detect_compression(replay.reader().read(8))
+                _sniff_compression(src, replay)
                 yield src
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         diag.error(archive.name, f"tar archive truncated or corrupt: {exc}; the members "
@@ -131,7 +149,7 @@ def _zip_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
                         continue
                     replay = Replayable(fh)
                     src._replay = replay
-                    src.compression = detect_compression(replay.reader().read(8))
+                    _sniff_compression(src, replay)
                     yield src
                     fh.close()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:

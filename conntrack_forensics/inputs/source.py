@@ -2,7 +2,9 @@
 
 A source knows where it sits (its host-root ``scope`` and rotated-set ``group``), opens its
 bytes decompressed (``.gz``, ``.bz2``, ``.xz``, detected by their magic bytes) and read-only,
-and gives its first bytes for sniffing (:func:`read_head`). Nothing here writes to an input or
+and gives its first bytes for sniffing (:func:`read_head`). A gzip file also keeps, in its
+header, the time its original was last modified (:func:`gzip_mtime`): that time survives the
+copies that lose the file's own. Nothing here writes to an input or
 raises on bad evidence: problems go to :class:`~conntrack_forensics.diagnostics.Diagnostics`.
 """
 
@@ -61,6 +63,10 @@ class Source:
         size: bytes on disk (compressed size for compressed files).
         compression: ``gzip``, ``bzip2``, ``xz`` or ``None``.
         link_target: for a symbolic link that is not followed, where it points.
+        header_mtime: for gzip data, the MTIME of its header (UTC), when not zero: the
+            modification time of the file that was compressed (see :func:`gzip_mtime`). Read
+            when the source is made from a file or standard input; an archive member's is set
+            by :mod:`.archives`.
     """
 
     name: str
@@ -72,8 +78,18 @@ class Source:
     size: int = 0
     compression: str | None = None
     link_target: str | None = None
+    header_mtime: dt.datetime | None = None
     _spool: IO[bytes] | None = field(default=None, repr=False)
     _replay: Replayable | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.compression == "gzip" and self.header_mtime is None and self._replay is None \
+                and (self.path is not None or self._spool is not None):
+            try:
+                with self.open_raw() as fh:
+                    self.header_mtime = gzip_mtime(fh.read(GZIP_HEADER_BYTES))
+            except OSError:
+                self.header_mtime = None
 
     @property
     def basename(self) -> str:
@@ -155,6 +171,36 @@ def rotation_key(basename: str) -> tuple[str, int]:
     if m.group("date") is not None:
         return m.group("base"), -1_000_000_000 + int(m.group("date")[:8])
     return m.group("base"), 0
+
+
+#: The fixed part of a gzip member header (RFC 1952 section 2.3): ID1 ID2 CM FLG MTIME XFL OS.
+GZIP_HEADER_BYTES = 10
+
+
+def gzip_mtime(head: bytes) -> dt.datetime | None:
+    """The MTIME of a gzip header (UTC), or ``None`` when it is zero or not a gzip header.
+
+    RFC 1952 section 2.3.1: MTIME, four bytes little-endian at offset 4, "gives the most recent
+    modification time of the original file being compressed", in seconds since the epoch;
+    0 means no time stamp. GNU gzip takes it from ``fstat`` of its input, standard input
+    included (``treat_stdin`` in gzip.c), and logrotate's ``compressLogFile`` (logrotate.c)
+    runs the compressor with the rotated file as its standard input: a ``messages-20170416.gz``
+    or ``messages.2.gz`` keeps the time of the rotated file's last write, whatever happened to
+    the ``.gz`` file's own time since. ``gzip -n`` writes 0.
+
+    >>> gzip_mtime(bytes.fromhex("1f8b0800" "28c60059" "0003")).isoformat()
+    '2017-04-26T16:09:12+00:00'
+    >>> gzip_mtime(bytes.fromhex("1f8b0800" "00000000" "0003")) is None
+    True
+    >>> gzip_mtime(b"BZh91AY&SY") is None
+    True
+    """
+    if len(head) < GZIP_HEADER_BYTES or not head.startswith(b"\x1f\x8b"):
+        return None
+    seconds = int.from_bytes(head[4:8], "little")
+    if seconds == 0:
+        return None
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
 
 
 def detect_compression(head: bytes) -> str | None:

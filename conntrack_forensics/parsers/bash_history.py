@@ -1,10 +1,25 @@
-"""Bash history (``~/.bash_history``), with or without ``HISTTIMEFORMAT`` timestamps.
+r"""Bash history (``~/.bash_history``), with or without ``HISTTIMEFORMAT`` timestamps.
 
 With timestamps, bash writes ``#1493222601`` before each entry. Without them (CentOS's
 default) an entry has no time: it keeps its place in the file, ``time`` is NaT, and the file's
 modification time bounds it from above (``not_after``). An untimestamped entry between two
 timestamped ones is bounded by both. The user comes from the path (``root/.bash_history``,
 ``home/alice/.bash_history``).
+
+Entries are delimited as bash reads the file back (``read_history_range`` in readline's
+``lib/readline/histfile.c``, bash 5): when the file *starts* with a timestamp line (``#`` then
+a digit, ``HIST_TIMESTAMP_START``), ``history_multiline_entries`` is set and every line up to
+the next timestamp belongs to the entry that timestamp opened (``_hs_append_history_line`` in
+``history.c`` appends it after a newline). So::
+
+    #1493222601
+    iptables -t nat \
+      -L -n
+
+is one entry, ``iptables -t nat \`` newline ``  -L -n``, as bash keeps it; the shell reads the
+backslash-newline as a space, and so does the trigger matching (``correlate/cmdline.py``), which
+sees ``iptables -t nat -L -n``. A file that does not start with a timestamp is read one line per
+entry, as bash does. Empty lines are skipped, as bash skips them.
 """
 
 from __future__ import annotations
@@ -18,7 +33,11 @@ from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
 
 _STAMP = re.compile(r"#(\d{9,11})")
+#: What bash takes for the start of a timestamp line (``HIST_TIMESTAMP_START``).
+_STAMP_START = re.compile(r"#\d")
 _ZSH = re.compile(r": \d{9,11}:\d+;")
+#: tcsh's savehist stamp (``#+`` and ten digits): tcsh's history, not bash's.
+_TCSH = re.compile(r"#\+\d{10}")
 _SYSLOGISH = re.compile(r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}-\d\d-\d\dT|\[\s*\d+\.\d+\])")
 #: First words that make a line look like a shell command (for files without timestamps).
 COMMAND_WORDS = frozenset(
@@ -45,12 +64,14 @@ class BashHistoryParser(Parser):
     def sniff(self, head: Head) -> float:
         """Timestamp lines are decisive; without them, command-looking lines and the name."""
         lines = head.lines
-        if not lines or any(_ZSH.match(ln) for ln in lines[:20]):
+        if not lines or any(_ZSH.match(ln) or _TCSH.fullmatch(ln) for ln in lines[:20]):
             return 0.0
         if any(_SYSLOGISH.match(ln) for ln in lines[:20]):
             return 0.0
         stamps = sum(1 for ln in lines if _STAMP.fullmatch(ln))
-        if stamps and stamps * 3 >= len(lines) and stamps * 2 <= len(lines) + 1:
+        # a stamp per entry; entries of several lines when the file starts with a stamp
+        if stamps and stamps * 2 <= len(lines) + 1 and (
+                stamps * 3 >= len(lines) or _STAMP.fullmatch(lines[0])):
             return 0.95
         commandish = sum(1 for ln in lines if ln.split(maxsplit=1)[0].rsplit("/", 1)[-1]
                          in COMMAND_WORDS)
@@ -61,35 +82,73 @@ class BashHistoryParser(Parser):
         return 0.6 if share >= 0.6 and len(lines) >= 3 else 0.0
 
     def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
-        """One ``command`` event per history entry."""
-        rows = HistoryRows("bash", user_from_path(ctx.source.name))
-        stamp: float | None = None
-        stamp_line = 0
+        """One ``command`` event per history entry (lines up to the next stamp, see above)."""
+        entries = _Entries(ctx, HistoryRows("bash", user_from_path(ctx.source.name)))
         for chunk in ctx.chunks():
             for i, text in enumerate(chunk.lines):
-                lineno = chunk.first + i
-                if not text.strip():
-                    continue
-                m = _STAMP.fullmatch(text.strip())
-                if m is not None:
-                    if stamp is not None:
-                        ctx.skip(stamp_line, "history timestamp with no command after it")
-                    stamp, stamp_line = float(m.group(1)), lineno
-                    rows.flush(dt.datetime.fromtimestamp(stamp, dt.timezone.utc))
-                    continue
-                ctx.ok()
-                if stamp is not None:
-                    rows.timed(lineno, text, text, stamp)
-                    stamp = None
-                else:
-                    rows.untimed(lineno, text, text)
-            if (batch := rows.take()) is not None:
+                entries.line(chunk.first + i, text)
+            if (batch := entries.rows.take()) is not None:
                 yield batch
-        if stamp is not None:
-            ctx.skip(stamp_line, "history timestamp with no command after it")
-        rows.flush(ctx.source.mtime)
-        if (batch := rows.take(1)) is not None:
+        entries.end()
+        entries.rows.flush(ctx.source.mtime)
+        if (batch := entries.rows.take(1)) is not None:
             yield batch
+
+
+class _Entries:
+    """Lines into entries: a stamp opens one; in a stamped file, lines up to the next join it."""
+
+    def __init__(self, ctx: ParseContext, rows: HistoryRows) -> None:
+        self.ctx = ctx
+        self.rows = rows
+        self.multiline: bool | None = None  # decided by the file's first line
+        self.stamp: float | None = None  # the stamp waiting for its entry
+        self.stamp_line = 0
+        self.lines: list[str] = []  # the entry being read
+        self.first = 0
+        self.epoch: float | None = None
+
+    def line(self, lineno: int, text: str) -> None:
+        """Take one line of the file."""
+        if self.multiline is None:
+            self.multiline = lineno == 1 and _STAMP_START.match(text) is not None
+        if not text.strip():
+            return
+        m = _STAMP.fullmatch(text.strip())
+        if m is not None or (self.multiline and _STAMP_START.match(text)):
+            self._emit()
+            if self.stamp is not None:
+                self.ctx.skip(self.stamp_line, "history timestamp with no command after it")
+            if m is None:  # bash takes any '#<digit>' line of a stamped file for a stamp
+                self.ctx.skip(lineno, "damaged history timestamp")
+                self.stamp = None
+                return
+            self.stamp, self.stamp_line = float(m.group(1)), lineno
+            self.rows.flush(dt.datetime.fromtimestamp(self.stamp, dt.timezone.utc))
+            return
+        if self.lines and self.multiline and self.stamp is None:
+            self.lines.append(text)
+            return
+        self._emit()
+        self.lines, self.first, self.epoch, self.stamp = [text], lineno, self.stamp, None
+
+    def end(self) -> None:
+        """The file ended: the last entry, and a stamp left without one."""
+        self._emit()
+        if self.stamp is not None:
+            self.ctx.skip(self.stamp_line, "history timestamp with no command after it")
+            self.stamp = None
+
+    def _emit(self) -> None:
+        if not self.lines:
+            return
+        self.ctx.ok()
+        command = "\n".join(self.lines)
+        if self.epoch is not None:
+            self.rows.timed(self.first, command, command, self.epoch)
+        else:
+            self.rows.untimed(self.first, command, command)
+        self.lines = []
 
 
 def user_from_path(name: str) -> str | None:

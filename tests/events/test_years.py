@@ -362,3 +362,149 @@ def test_a_year_read_from_one_hosts_lines_is_not_another_hosts(tmp_path: Path) -
     r = cf.load(tmp_path)
     assert {i.path.split("/")[-4]: (i.year, i.year_source) for i in r.inputs} == {
         "web1": (2005, "evidence"), "db9": (2022, "mtime")}
+
+
+# ------------------------------------------------- upper bounds: zones, captures, gzip headers
+
+BOGON_DROP = "Apr 27 00:09:29 bogon kernel: nf_conntrack: table full, dropping packet."
+
+
+def test_an_assumed_zone_lets_the_mtime_bound_reach_a_host_east_of_utc(tmp_path: Path) -> None:
+    """Written at 00:09:29 +08:00, saved 2 s later (16:09:31Z): still 2017 with no zone known."""
+    p = _write(tmp_path / "messages", [BOGON_DROP], "2017-04-26T16:09:31+00:00")
+    r = cf.load(p)
+    assert _years(r) == ["2017-04-27"]
+    assert (r.settings.year, r.settings.year_source) == (2017, "mtime")
+    assert r.events["time_quality"].iloc[0] == "inferred_year"
+    note = _year_note(r)
+    assert "the zone is assumed" in note and "14 hours ahead of UTC" in note
+
+
+def test_a_known_zone_keeps_the_mtime_bound_exact(tmp_path: Path) -> None:
+    """With the zone given, a line later than the modification time is from the year before."""
+    p = _write(tmp_path / "messages", [BOGON_DROP], "2017-04-26T16:09:31+00:00")
+    assert _years(cf.load(p, tz="UTC")) == ["2016-04-27"]
+    east = cf.load(p, tz="Asia/Shanghai")
+    assert east.events["time"].iloc[0] == pd.Timestamp("2017-04-26T16:09:29Z")
+    assert "zone is assumed" not in _year_note(east)
+
+
+def test_an_assumed_zone_bound_allows_fourteen_hours_and_no_more(tmp_path: Path) -> None:
+    """UTC+14 is the easternmost zone: a line more than 14 h after the mtime is a year older."""
+    inside = _write(tmp_path / "a" / "messages", ["Jan  1 13:59:00 h kernel: x"],
+                    "2020-01-01T00:00:00+00:00")
+    outside = _write(tmp_path / "b" / "messages", ["Jan  1 14:01:00 h kernel: x"],
+                     "2020-01-01T00:00:00+00:00")
+    assert cf.load(inside).settings.year == 2020
+    assert cf.load(outside).settings.year == 2019
+
+
+def _sos_date(root: Path, date: str, log: list[str], log_name: str = "var/log/kern.log") -> Path:
+    (root / "sos_commands" / "date").mkdir(parents=True, exist_ok=True)
+    (root / "sos_commands" / "date" / "date").write_text(date + "\n")
+    _write(root / log_name, log)
+    return root
+
+
+def test_a_capture_clock_bounds_its_tree_from_above(tmp_path: Path) -> None:
+    """A report taken 2022-02-10 cannot hold a line of 2022-06-08: it is 2021's."""
+    root = _sos_date(tmp_path / "sosreport-web3", "Thu Feb 10 09:12:44 UTC 2022",
+                     [f"Jun  8 03:14:07 {DROP}"])
+    r = cf.load(root)
+    drop = r.events.loc[r.events["kind"] == "conntrack_drop"]
+    assert drop["time"].tolist() == [pd.Timestamp("2021-06-08T03:14:07Z")]
+    note = _year_note(r)
+    assert "sosreport-web3/sos_commands/date/date" in note and "2022-02-10 09:12" in note
+    assert "would put lines after it" in note
+
+
+def test_a_capture_clock_is_the_nearest_year_when_its_lines_precede_it(tmp_path: Path) -> None:
+    """Lines a week before the capture keep the capture's year (the bound does not push back)."""
+    root = _sos_date(tmp_path / "sos", "Thu Feb 10 09:12:44 UTC 2022",
+                     [f"Feb  3 03:14:07 {DROP}"])
+    assert _years(cf.load(root))[-1] == "2022-02-03"
+
+
+def test_a_capture_clock_bounds_only_its_own_tree(tmp_path: Path) -> None:
+    """Another host's report taken earlier says nothing of this tree's lines."""
+    _sos_date(tmp_path / "sos-a", "Thu Feb 10 09:12:44 UTC 2022", [f"Feb  3 03:14:07 {DROP}"])
+    _write(tmp_path / "b" / "root" / ".bash_history", ["#1654658047", "uptime"])
+    _write(tmp_path / "b" / "var" / "log" / "messages", [f"Jun  8 03:14:07 {DROP}"])
+    r = cf.load(tmp_path)
+    b = r.events.loc[r.events["source"].str.contains("b/var/log/messages")]
+    assert b["time"].tolist() == [pd.Timestamp("2022-06-08T03:14:07Z")]
+
+
+def _gzip_with_mtime(path: Path, text: str, mtime: int, file_mtime: str | None) -> Path:
+    import io
+
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=mtime) as gz:
+        gz.write(text.encode())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buf.getvalue())
+    if file_mtime is not None:
+        set_mtime(path, file_mtime)
+    return path
+
+
+def test_a_gzip_header_mtime_beats_the_copy_s_modification_time(tmp_path: Path) -> None:
+    """messages-2.gz compressed 2016-12-31 keeps that time; its copy's 2018 time would say 2017."""
+    stamp = int(pd.Timestamp("2016-12-31T04:02:00Z").timestamp())
+    p = _gzip_with_mtime(tmp_path / "messages.2.gz", f"Dec 31 03:58:10 {DROP}\n", stamp,
+                         "2018-03-05T10:00:00+00:00")
+    r = cf.load(p, tz="UTC")
+    assert _years(r) == ["2016-12-31"]
+    assert (r.settings.year, r.settings.year_source) == (2016, "mtime")
+    note = _year_note(r)
+    assert "gzip header" in note and "2016-12-31 04:02" in note and "would give 2017" in note
+
+
+def test_a_zero_gzip_mtime_falls_back_to_the_file_s_own(tmp_path: Path) -> None:
+    """gzip -n writes MTIME 0: no time stamp, so the file's modification time decides."""
+    p = _gzip_with_mtime(tmp_path / "messages.2.gz", f"Dec 31 03:58:10 {DROP}\n", 0,
+                         "2018-03-05T10:00:00+00:00")
+    r = cf.load(p, tz="UTC")
+    assert _years(r) == ["2017-12-31"]
+    assert "gzip header" not in _year_note(r)
+
+
+def test_a_gzip_header_mtime_is_read_in_a_tarball_and_from_standard_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+    import tarfile
+
+    stamp = int(pd.Timestamp("2016-12-31T04:02:00Z").timestamp())
+    p = _gzip_with_mtime(tmp_path / "var" / "log" / "messages.2.gz",
+                         f"Dec 31 03:58:10 {DROP}\n", stamp, None)
+    with tarfile.open(tmp_path / "case.tar", "w") as tar:
+        info = tar.gettarinfo(p, arcname="var/log/messages.2.gz")
+        info.mtime = int(pd.Timestamp("2018-03-05T10:00:00Z").timestamp())
+        with open(p, "rb") as fh:
+            tar.addfile(info, fh)
+    assert _years(cf.load(tmp_path / "case.tar", tz="UTC")) == ["2016-12-31"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(p.read_bytes())))
+    assert _years(cf.load("-", tz="UTC")) == ["2016-12-31"]
+
+
+def test_a_clock_reading_its_own_tree_contradicts_bounds_nothing(tmp_path: Path) -> None:
+    """An RTC reset to 1970 at capture: the history's epochs of 2021 show the clock was wrong."""
+    root = _sos_date(tmp_path / "sos", "Thu Jan  1 00:04:12 UTC 1970", [f"Jun  8 03:14:07 {DROP}"])
+    _write(root / "root" / ".bash_history", ["#1623122000", "uptime"])
+    r = cf.load(root)
+    drop = r.events.loc[r.events["kind"] == "conntrack_drop"]
+    assert drop["time"].tolist() == [pd.Timestamp("2021-06-08T03:14:07Z")]
+    warned = r.diagnostics.loc[r.diagnostics["level"] == "warning", "message"]
+    assert any("the clock was wrong, so it bounds no year" in m for m in warned)
+
+
+def test_a_set_s_own_evidence_against_the_capture_clock_is_kept_and_named(tmp_path: Path) -> None:
+    """A rotation date after the capture: the set's own name wins, and the clash is reported."""
+    root = _sos_date(tmp_path / "sos", "Thu Feb 10 09:12:44 UTC 2022", [f"Jun  8 03:14:07 {DROP}"],
+                     "var/log/messages-20220609")
+    r = cf.load(root)
+    assert _years(r)[-1] == "2022-06-08"
+    note = _year_note(r)
+    assert "rotation date in the name" in note and "later than the clock reading" in note

@@ -76,3 +76,41 @@ def test_property_records(tmp_path: Path, lines: list[str]) -> None:
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     raw, ctx = run_parser("bash_history", p)
     assert ctx.records - ctx.skipped == len(raw)
+
+
+def test_a_stamped_file_reads_lines_up_to_the_next_stamp_as_one_entry(tmp_path: Path) -> None:
+    """bash 5's read_history_range: a file that starts with a stamp has multi-line entries."""
+    p = tmp_path / "root" / ".bash_history"
+    p.parent.mkdir()
+    p.write_text("#1493222380\nuptime\n#1493222601\niptables -t nat \\\n  -L -n\n"
+                 "#1493222640\nfor t in filter nat; do\n  iptables -t $t -S\ndone\n")
+    raw, ctx = run_parser("bash_history", p)
+    assert (ctx.records, ctx.skipped) == (3, 0)
+    assert raw["message"].tolist() == ["uptime", "iptables -t nat \\\n  -L -n",
+                                       "for t in filter nat; do\n  iptables -t $t -S\ndone"]
+    assert raw["epoch"].tolist() == [1493222380, 1493222601, 1493222640]
+    assert raw["line"].tolist() == [2, 4, 7]
+    assert raw["evidence"].iloc[1] == "iptables -t nat \\\n  -L -n"
+
+
+def test_a_multi_line_entry_is_matched_as_the_command_the_shell_ran() -> None:
+    from conntrack_forensics.correlate.knowledge import normalize_command
+
+    assert normalize_command("iptables -t nat \\\n  -L -n") == "iptables -t nat -L -n"
+
+
+def test_a_file_without_a_leading_stamp_keeps_one_line_per_entry(tmp_path: Path) -> None:
+    """bash sets history_multiline_entries only when the file's first line is a stamp."""
+    p = tmp_path / ".bash_history"
+    p.write_text("ls\n#1493222601\niptables -t nat \\\n-L -n\n")
+    raw, _ = run_parser("bash_history", p)
+    assert raw["message"].tolist() == ["ls", "iptables -t nat \\", "-L -n"]
+    assert raw["epoch"].iloc[1] == 1493222601 and pd.isna(raw["epoch"].iloc[2])
+
+
+def test_a_damaged_stamp_in_a_stamped_file_delimits_and_is_counted(tmp_path: Path) -> None:
+    p = tmp_path / ".bash_history"
+    p.write_text("#1493222380\nuptime\n#14932x2601\niptables -t nat -L\n")
+    raw, ctx = run_parser("bash_history", p)
+    assert raw["message"].tolist() == ["uptime", "iptables -t nat -L"]
+    assert pd.isna(raw["epoch"].iloc[1]) and ctx.skipped == 1
