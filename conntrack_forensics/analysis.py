@@ -69,6 +69,7 @@ class Analysis(ReprHtmlMixin):
                 "year_source": s.year_source,
                 "gap_seconds": s.gap_seconds,
                 "host": s.host,
+                "locale": s.locale,
                 "clock_skew": [k.to_dict() for k in s.clock_skew],
             },
             "hosts": self.hosts,
@@ -186,6 +187,7 @@ def analyze(
     *,
     full: bool = False,
     progress: Callable[[int], None] | None = None,
+    locale: str | None = None,
 ) -> Analysis:
     """Parse and correlate: the whole analysis in one call.
 
@@ -197,6 +199,8 @@ def analyze(
             the same either way.
         host: name for evidence without a host; with several hosts, report only this one.
         gap: longest quiet spell inside one incident, in seconds.
+        locale: a language whose month names syslog lines may use besides English
+            (``fr``, ``de_DE``).
         progress: called with each input's size in bytes once read.
 
     Example:
@@ -206,7 +210,8 @@ def analyze(
     """
     if gap <= 0:
         raise UsageError(f"--gap must be a positive number of seconds, not {gap}")
-    result: LoadResult = load(paths, tz=tz, year=year, host=host, full=full, progress=progress)
+    result: LoadResult = load(paths, tz=tz, year=year, host=host, full=full, progress=progress,
+                              locale=locale)
     result.settings.gap_seconds = int(gap) if float(gap).is_integer() else gap
     incidents = correlate(result.events, gap=gap, host=host if _several_hosts(result) else None)
     return Analysis(result.events, incidents, result.diagnostics, result.inputs, result.settings,

@@ -40,6 +40,9 @@ def evidence_options(func: F) -> F:
                      "with several hosts, report only this one."),
         click.option("--gap", type=float, default=DEFAULT_GAP, show_default=True,
                      metavar="SECONDS", help="Longest quiet spell inside one incident."),
+        click.option("--locale", metavar="LANG", help="Also read month names of this language "
+                     "in syslog lines (fr, de_DE): a program logging with a localised %b. "
+                     "Needs the locale extra (babel)."),
     ]
     for deco in reversed(decorators):
         func = deco(func)
@@ -124,7 +127,7 @@ def main() -> None:
               metavar="html,md,json", help="Comma-separated report formats to write.")
 @_handle_errors
 def report(paths: tuple[str, ...], tz: str | None, year: int | None, host: str | None,
-           gap: float, outdir: str, fmt: str) -> None:
+           gap: float, locale: str | None, outdir: str, fmt: str) -> None:
     """Analyse PATH... and write postmortem.html, .md and .json to OUTDIR.
 
     PATH may be files, directories (walked recursively), compressed logs, or - for standard
@@ -139,7 +142,7 @@ def report(paths: tuple[str, ...], tz: str | None, year: int | None, host: str |
                          "html, md, json")
     with _progress(paths) as progress:
         analysis = analyze(list(paths), tz=tz, year=year, host=host, gap=gap,
-                           progress=progress)
+                           progress=progress, locale=locale)
     out = Path(outdir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -189,7 +192,7 @@ def summary_lines(analysis: Any) -> list[str]:
               help="File to write (default: standard output).")
 @_handle_errors
 def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str | None,
-             gap: float, fmt: str, output: str) -> None:
+             gap: float, locale: str | None, fmt: str, output: str) -> None:
     """Write every event of PATH... as a timeline for other tools (CSV, JSON Lines, Timesketch).
 
     Times are RFC 3339 UTC. The timesketch format is the CSV Timesketch imports (message,
@@ -200,7 +203,8 @@ def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str
 
     with _progress(paths) as progress:
         # a timeline for other tools holds every line, not background counts
-        result = load(list(paths), tz=tz, year=year, host=host, full=True, progress=progress)
+        result = load(list(paths), tz=tz, year=year, host=host, full=True, progress=progress,
+                      locale=locale)
     events = result.events
     if host is not None and events["host"].dropna().nunique() > 1:
         events = events.loc[events["host"] == host]

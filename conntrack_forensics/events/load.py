@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..diagnostics import Diagnostics
 from ..inputs.walk import iter_sources
+from ..parsers._months import month_names
 from ..parsers.base import Hints
 from ..times import parse_tz, tz_name, validate_year
 from .anchor import anchor_boot
@@ -64,6 +65,8 @@ class Settings:
     year_source: str | None = None
     gap_seconds: float = 300
     host: str | None = None
+    #: The language whose month names were read besides English (``--locale``).
+    locale: str | None = None
     clock_skew: list[ClockSkew] = field(default_factory=list)
 
 
@@ -103,6 +106,7 @@ def load(
     *,
     full: bool = False,
     progress: Callable[[int], None] | None = None,
+    locale: str | None = None,
 ) -> LoadResult:
     """Parse logs into an events DataFrame plus diagnostics, without correlating.
 
@@ -115,6 +119,8 @@ def load(
             of one host within one minute becomes one ``background`` event whose ``count``
             is the number of lines (the table stays small however long the logs are).
         progress: called with the size in bytes of each input once it has been read.
+        locale: a language whose month names syslog lines may use besides English
+            (``fr``, ``de_DE``: a program logging with ``strftime("%b")`` under that locale).
 
     Example:
         >>> events, diagnostics = load("sample_logs/bogon-nat-listing")
@@ -123,17 +129,18 @@ def load(
     """
     cli_tz = parse_tz(tz) if tz else None
     cli_year = validate_year(year)
+    months = month_names(locale) if locale else None
     diag = Diagnostics()
     hints = Hints()
     parsed: list[ParsedSource] = []
     for index, source in enumerate(iter_sources(_as_list(paths), diag)):
         try:
-            parsed.append(read_source(source, index, diag, hints, full))
+            parsed.append(read_source(source, index, diag, hints, full, months))
         finally:
             source.close()
         if progress is not None:
             progress(source.size)
-    settings = Settings(host=host)
+    settings = Settings(host=host, locale=locale)
     events = _resolve(parsed, hints, cli_tz, cli_year, host, settings, diag)
     inputs = _summaries(parsed, events)
     return LoadResult(events, diag.to_frame(), inputs, settings, diag)

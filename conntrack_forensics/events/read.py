@@ -9,6 +9,7 @@ diagnostic, never an exception.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -25,7 +26,8 @@ NEAR_MISS = 0.2
 
 
 def read_source(
-    source: Source, index: int, diag: Diagnostics, hints: Hints, full: bool = True
+    source: Source, index: int, diag: Diagnostics, hints: Hints, full: bool = True,
+    months: Mapping[str, int] | None = None,
 ) -> ParsedSource:
     """Parse ``source``, noting what the evidence hints at (host names, zones) in ``hints``.
 
@@ -53,7 +55,7 @@ def read_source(
         if is_binary(head_bytes):
             diag.warning(source.name, "binary file skipped (not a text log)")
             return ParsedSource(source, index, None, None)
-        head = Head.from_bytes(source.basename, head_bytes)
+        head = Head.from_bytes(source.basename, head_bytes, months=months)
         parser, _score = _parsers.pick(head)
         if parser is None:
             near, score = _parsers.closest(head)
@@ -66,7 +68,7 @@ def read_source(
     if parser is None:
         diag.info(source.name, "not a recognised log format; skipped")
         return ParsedSource(source, index, None, None)
-    ctx = ParseContext(source, diag, hints, background=not full)
+    ctx = ParseContext(source, diag, hints, background=not full, months=months)
     frames: list[pd.DataFrame] = []
     try:
         for batch in parser.parse(ctx):

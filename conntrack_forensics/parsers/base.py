@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
@@ -44,16 +44,19 @@ class Head:
     name: str
     text: str
     lines: tuple[str, ...]
+    #: Month names to read besides English (``--locale``), folded: see :mod:`._months`.
+    months: Mapping[str, int] | None = None
 
     @classmethod
-    def from_bytes(cls, name: str, data: bytes, max_lines: int = 200) -> Head:
+    def from_bytes(cls, name: str, data: bytes, max_lines: int = 200,
+                   months: Mapping[str, int] | None = None) -> Head:
         """Decode a file's first bytes; a last partial line is dropped when more follows."""
         text = data.replace(b"\x00", b"").decode("utf-8", "replace")
         lines = text.split("\n")
         if len(lines) > 1 and not text.endswith("\n"):
             lines = lines[:-1]
         kept = tuple(ln.rstrip("\r") for ln in lines if ln.strip())[:max_lines]
-        return cls(name=name, text=text, lines=kept)
+        return cls(name=name, text=text, lines=kept, months=months)
 
 
 class GiveUp(Exception):
@@ -79,6 +82,8 @@ class ParseContext:
     hints: Hints
     #: Plain messages may be emitted as per-host, per-minute ``background`` counts.
     background: bool = False
+    #: Month names to read besides English (``--locale``), folded: see :mod:`._months`.
+    months: Mapping[str, int] | None = None
     records: int = 0
     skipped: int = 0
     _run: int = 0

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +48,7 @@ from ..inputs.blocks import Block, BlockReader
 from ..model import Kind
 from ._bulk import Pending, message_rows, run_rows
 from ._dated_text import DatedTextSampler
+from ._months import month_of
 from ._names import LEVELS, is_host
 from ._rfc3164 import Scan, scan_blocks
 from .base import Head, ParseContext, Parser, RawBatch
@@ -61,6 +62,10 @@ _BSD = re.compile(
     r"(?:<\d{1,3}>)?(?P<mon>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) "
     r"(?P<h>\d\d):(?P<mi>\d\d):(?P<s>\d\d)(?P<frac>\.\d{1,9})? (?P<host>\S+) ?(?P<rest>.*)"
 )
+#: The same line with a month name of any language (``févr.``, ``März``): read only when a
+#: locale is given, then looked up in its month names.
+_BSD_LOCAL = re.compile(_BSD.pattern.replace(r"(?P<mon>[A-Z][a-z]{2})",
+                                             r"(?P<mon>[^\W\d_]{3,10}\.?)"))
 _ISO = re.compile(
     r"(?:<\d{1,3}>)?(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?"
     r"(?:Z|[+-]\d\d:?\d\d)?) (?P<host>\S+) ?(?P<rest>.*)"
@@ -87,7 +92,7 @@ class SyslogParser(Parser):
         lines = [ln for ln in head.lines if not is_continuation(ln)]
         if not lines:
             return 0.0
-        good = sum(1 for ln in lines if _match(ln) is not None)
+        good = sum(1 for ln in lines if _match(ln, head.months) is not None)
         return good / len(lines)
 
     def parse(self, ctx: ParseContext) -> Iterator[RawBatch | pd.DataFrame]:
@@ -211,7 +216,7 @@ class _Lines:
                 return
             if _JOURNAL_NOTE.fullmatch(line):
                 return  # journalctl's own notes are not records
-        m = _match(line)
+        m = _match(line, ctx.months)
         if m is None:
             ctx.skip(lineno, "line is not in a syslog format")
             return
@@ -306,8 +311,11 @@ class _Line:
     mdsod: tuple[int, int, float] | None = None
 
 
-def _match(line: str) -> _Line | None:
-    """Split a syslog line into its time, host, program, pid and message."""
+def _match(line: str, months: Mapping[str, int] | None = None) -> _Line | None:
+    """Split a syslog line into its time, host, program, pid and message.
+
+    ``months``: month names read besides English (``--locale``, :mod:`._months`).
+    """
     first = line[:1]
     if first.isdigit() or first == "<":
         m = _ISO.fullmatch(line)
@@ -325,14 +333,18 @@ def _match(line: str) -> _Line | None:
                 iso=m5.group("ts"),
             )
     m = _BSD.fullmatch(line)
-    if m is None or m.group("mon") not in MONTHS:
+    month = MONTHS.get(m.group("mon")) if m is not None else None
+    if month is None and months is not None:
+        m = _BSD_LOCAL.fullmatch(line)
+        month = month_of(m.group("mon"), months) if m is not None else None
+    if m is None or month is None:
         return None
     day, h, mi, s = (int(m.group(g)) for g in ("day", "h", "mi", "s"))
     if not 1 <= day <= 31 or h > 23 or mi > 59 or s > 60:
         return None
     frac = m.group("frac")
     sod = h * 3600 + mi * 60 + s + (float(frac) if frac else 0.0)
-    return _with_tag(m.group("host"), m.group("rest"), mdsod=(MONTHS[m.group("mon")], day, sod))
+    return _with_tag(m.group("host"), m.group("rest"), mdsod=(month, day, sod))
 
 
 def _stamp(line: str) -> tuple[int, int, str] | None:
