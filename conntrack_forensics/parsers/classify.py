@@ -140,8 +140,21 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
                 kernel_only=False, programs=frozenset({"systemd"})),
     MessageRule("kernel_restart", ("reboot:",),
                 Kind.SHUTDOWN, _r(r"^reboot: (?:Restarting system|Power down)")),
-    # The table size set from user space (kube-proxy logs it; so does sysctl -w when logged).
-    # sudo's log line in secure / auth.log / the journal: who ran what as whom.
+    # sudo's log line in secure / auth.log / the journal. A command sudo refused is logged on the
+    # same line with the reason first: "ops : command not allowed ; TTY=...", "3 incorrect
+    # password attempts", "user NOT in sudoers", "a password is required". An allowed command's
+    # line starts with its first key=value field (TTY=, or HOST= / PWD= in other configs). A
+    # refused command never ran, so it is no ``command`` (never a trigger or recovery candidate,
+    # never a history anchor): it is context of who was on the host, like a login, and it stays
+    # on the timeline (plain messages do not, and fold into background runs).
+    MessageRule(
+        "sudo_denied", ("COMMAND=",),
+        Kind.LOGIN,
+        _r(r"^\s*(?P<user>[^\s:]+) : (?![A-Z]+=)[^;=]*[^\s;=][^;=]* ; .*?\bCOMMAND=\S"),
+        kernel_only=False,
+        programs=frozenset({"sudo"}),
+    ),
+    # who ran what as whom.
     MessageRule(
         "sudo_command", ("COMMAND=",),
         Kind.COMMAND,

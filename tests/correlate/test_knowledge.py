@@ -18,6 +18,7 @@ from conntrack_forensics.correlate.knowledge import (
     SYSCTL_CONF,
     command_rules,
     match_command,
+    match_recovery,
     normalize_command,
     sysctl_load,
 )
@@ -164,6 +165,37 @@ SPELLINGS = [
     ("nft -c -f /etc/nftables.conf", None),
     ("modprobe -r nf_conntrack", None),
     ("modprobe -n nf_conntrack", None),
+    # unloading is a recovery (RECOVERIES below), never a load, however the option is spelled
+    ("modprobe -rv nf_conntrack", None),
+    ("modprobe -vr nf_conntrack", None),
+    ("modprobe -r -v nf_conntrack", None),
+    ("modprobe --remove nf_conntrack", None),
+    ("modprobe --remove -v nf_conntrack", None),
+    ("modprobe nf_conntrack -r", None),
+    ("sudo /sbin/modprobe -rv nf_conntrack_ipv4 nf_conntrack", None),
+    ("rmmod nf_conntrack", None),
+    ("rmmod -f nf_conntrack", None),
+    # options that only print
+    ("modprobe -R nf_conntrack", None),
+    ("modprobe --resolve-alias nf-conntrack-2", None),
+    ("modprobe --show-depends nf_conntrack", None),
+    # firewall-cmd's questions are answered from firewalld's state: look-alikes
+    ("firewall-cmd --state", "firewall_cmd_query"),
+    ("firewall-cmd --list-all", "firewall_cmd_query"),
+    ("firewall-cmd --get-active-zones", "firewall_cmd_query"),
+    ("firewall-cmd --zone=public --list-ports", "firewall_cmd_query"),
+    ("sudo firewall-cmd --permanent --list-all-zones", "firewall_cmd_query"),
+    ("firewall-cmd --query-masquerade", "firewall_cmd_query"),
+    ("firewall-cmd --info-zone=public", "firewall_cmd_query"),
+    # ... its changes go through firewalld's rules
+    ("firewall-cmd --add-masquerade", "firewall_service_start"),
+    ("firewall-cmd --permanent --add-port=8080/tcp", "firewall_service_start"),
+    ("firewall-cmd --reload", "firewall_service_start"),
+    # reading the counters is a ctnetlink request: the kernel loads nf_conntrack_netlink for it
+    ("conntrack -S", "conntrack_tool"),
+    ("conntrack -C", "conntrack_tool"),
+    ("sudo conntrack --stats", "conntrack_tool"),
+    ("conntrack --count", "conntrack_tool"),
     ("lsmod | grep nf_conntrack", None),
 ]
 
@@ -177,6 +209,39 @@ def test_spelling_matches_its_rule(command: str, rule: str | None) -> None:
 def test_every_rule_has_a_spelling() -> None:
     covered = {rule for _c, rule in SPELLINGS}
     assert [r.id for r in command_rules() if r.id not in covered] == []
+
+
+#: Commands that end (or do not end) an incident, with the recovery kind each must give.
+RECOVERIES = [
+    ("modprobe -r nf_conntrack", "module_unloaded"),
+    ("modprobe -rv nf_conntrack", "module_unloaded"),
+    ("modprobe --remove nf_conntrack", "module_unloaded"),
+    ("sudo /sbin/modprobe -r -v iptable_nat", "module_unloaded"),
+    ("rmmod nf_conntrack", "module_unloaded"),
+    ("rmmod nf_conntrack_ipv4 nf_conntrack", "module_unloaded"),
+    ("sysctl -w net.netfilter.nf_conntrack_max=262144", "conntrack_max_raised"),
+    ("iptables -t raw -I PREROUTING -p udp --dport 53 -j CT --notrack", "rules_changed"),
+    ("iptables-restore < /etc/sysconfig/iptables", "rules_changed"),
+    ("systemctl stop firewalld", "rules_changed"),
+    ("firewall-cmd --reload", "rules_changed"),
+    # flushing rules keeps the tables, their conntrack hooks and every tracked connection
+    ("iptables -F", None),
+    ("iptables --flush", None),
+    ("iptables -t nat -F", None),
+    ("sudo iptables -F INPUT", None),
+    ("ip6tables -nvF", None),
+    # reading, loading
+    ("firewall-cmd --list-all", None),
+    ("conntrack -S", None),
+    ("modprobe nf_conntrack", None),
+    ("modprobe -v nf_conntrack", None),
+]
+
+
+@pytest.mark.parametrize(("command", "kind"), RECOVERIES, ids=[c for c, _ in RECOVERIES])
+def test_recovery_spellings(command: str, kind: str | None) -> None:
+    rule = match_recovery(command)
+    assert (rule.kind if rule else None) == kind
 
 
 _TABLE_FORMS = ["-t {t}", "-t{t}", "--table {t}", "--table={t}", "-nt {t}"]

@@ -171,3 +171,28 @@ def test_unexplained_load_is_listed_not_named(tmp_path: Path) -> None:
     (cand,) = inc.candidates
     assert cand.rule == "unexplained_module_load" and cand.confidence < TRIGGER_THRESHOLD
     assert cand.command == "(load of nf_conntrack: no command in the evidence)"
+
+
+@pytest.mark.parametrize("reason", [
+    "command not allowed", "3 incorrect password attempts", "user NOT in sudoers",
+    "a password is required",
+])
+def test_a_command_sudo_refused_is_no_candidate(tmp_path: Path, reason: str) -> None:
+    """sudo refused it, so it never ran: the load it would explain stays unexplained."""
+    (tmp_path / "var" / "log").mkdir(parents=True)
+    (tmp_path / "var" / "log" / "messages").write_text(
+        f"Jan  5 10:12:04 web1 {BANNER}\nJan  5 10:15:00 web1 {DROP}\n")
+    (tmp_path / "var" / "log" / "secure").write_text(
+        f"Jan  5 10:12:01 web1 sudo:      ops : {reason} ; TTY=pts/1 ; PWD=/home/ops ; "
+        "USER=root ; COMMAND=/sbin/modprobe nf_conntrack\n"
+        f"Jan  5 10:16:00 web1 sudo:      ops : {reason} ; TTY=pts/1 ; PWD=/home/ops ; "
+        "USER=root ; COMMAND=/sbin/sysctl -w net.netfilter.nf_conntrack_max=262144\n")
+    a = cf.analyze(tmp_path, tz="UTC", year=2021)
+    (inc,) = a.incidents
+    assert inc.trigger is None
+    assert [c.rule for c in inc.candidates] == ["unexplained_module_load"]
+    assert inc.recovery is None or inc.recovery.kind != "conntrack_max_raised"
+    refused = a.events.loc[a.events["program"] == "sudo"]
+    assert refused["kind"].tolist() == ["login", "login"]
+    assert refused["user"].tolist() == ["ops", "ops"]
+    assert any(reason in t.message for t in inc.timeline)  # still on the timeline

@@ -36,6 +36,9 @@ EXAMPLES = [
     ("kernel_restart", "kernel", "reboot: Restarting system"),
     ("sudo_command", "sudo",
      "   admin : TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/sbin/iptables -t nat -L"),
+    ("sudo_denied", "sudo",
+     "     ops : command not allowed ; TTY=pts/1 ; PWD=/home/ops ; USER=root ; "
+     "COMMAND=/sbin/iptables -t nat -L"),
     ("expectation_table_full", "kernel", "nf_conntrack: expectation table full"),
     ("firewall_service_start", "systemd", "Started firewalld - dynamic firewall daemon."),
     ("sshd_login", "sshd", "Accepted publickey for admin from 10.0.0.5 port 50022 ssh2"),
@@ -131,3 +134,41 @@ def test_words_are_unique_and_nonempty() -> None:
 def test_leading_whitespace_is_no_part_of_the_message(program: str, message: str,
                                                       kind: str) -> None:
     assert classify(message, program).kind.value == kind
+
+
+#: sudo's line for a command it refused (the reason comes first) and for one it ran (a
+#: ``KEY=value`` field comes first), as sudo 1.8 and 1.9 write them to secure / auth.log.
+SUDO_LINES = [
+    ("     ops : command not allowed ; TTY=pts/1 ; PWD=/home/ops ; USER=root ; "
+     "COMMAND=/sbin/iptables -t nat -L", "ops", False),
+    ("   alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; "
+     "COMMAND=/sbin/iptables -t nat -L", "alice", False),
+    ("   alice : 1 incorrect password attempt ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; "
+     "COMMAND=/sbin/iptables -t nat -L", "alice", False),
+    ("     bob : user NOT in sudoers ; TTY=pts/2 ; PWD=/home/bob ; USER=root ; "
+     "COMMAND=/sbin/modprobe nf_conntrack", "bob", False),
+    ("  deploy : a password is required ; TTY=unknown ; PWD=/srv/app ; USER=root ; "
+     "COMMAND=/usr/sbin/conntrack -L", "deploy", False),
+    ("     bob : user NOT authorized on host ; TTY=pts/2 ; PWD=/home/bob ; USER=root ; "
+     "COMMAND=/sbin/modprobe nf_conntrack", "bob", False),
+    # ran: no tty (cron, ssh host cmd), a HOST= field first, ; and = inside the command
+    ("  deploy : TTY=unknown ; PWD=/srv/app ; USER=root ; COMMAND=/sbin/iptables -t nat -L",
+     "deploy", True),
+    ("   alice : HOST=web1 ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; "
+     "COMMAND=/sbin/modprobe nf_conntrack", "alice", True),
+    ("   alice : TTY=pts/2 ; PWD=/opt ; USER=root ; COMMAND=/bin/sh -c iptables -L -n; "
+     "sysctl -w net.netfilter.nf_conntrack_max=262144", "alice", True),
+]
+
+
+@pytest.mark.parametrize(("message", "user", "ran"), SUDO_LINES,
+                         ids=[m.split(" ; ")[0].strip() for m, _u, _r in SUDO_LINES])
+def test_only_a_command_sudo_ran_is_a_command(message: str, user: str, ran: bool) -> None:
+    """A refused command never ran: context (``login``) with its user, never a ``command``."""
+    c = classify(message, "sudo")
+    assert c.user == user
+    if ran:
+        assert (c.kind.value, c.rule) == ("command", "sudo_command")
+        assert c.command is not None and c.command.startswith("/")
+    else:
+        assert (c.kind.value, c.rule, c.command) == ("login", "sudo_denied", None)

@@ -111,17 +111,20 @@ def test_sudo_lines_are_commands() -> None:
     raw, ctx = run_parser("syslog", DATA / "syslog" / "secure.log")
     assert ctx.skipped == 0
     sudo = raw.loc[raw["kind"] == "command"]
-    assert sudo["command"].tolist() == ["/sbin/iptables -t nat -L", "/sbin/reboot"]
-    assert sudo["user"].tolist() == ["alice", "alice"]
-    assert sudo["program"].tolist() == ["sudo", "sudo"]
+    # the reboot sudo refused (3 incorrect password attempts) never ran: no command
+    assert sudo["command"].tolist() == ["/sbin/iptables -t nat -L"]
+    assert sudo["user"].tolist() == ["alice"]
+    assert sudo["program"].tolist() == ["sudo"]
 
 
 def test_logins_are_context_events() -> None:
     raw, ctx = run_parser("syslog", DATA / "syslog" / "secure.log")
     assert ctx.skipped == 0
     logins = raw.loc[raw["kind"] == "login"]
-    assert logins["program"].tolist() == ["sshd", "su"]
-    assert logins["user"].tolist() == ["alice", "root"]
+    # sudo's refusal is context too: who was there and what they tried
+    assert logins["program"].tolist() == ["sshd", "sudo", "su"]
+    assert logins["user"].tolist() == ["alice", "alice", "root"]
+    assert logins["command"].isna().tolist() == [True, True, True]
     assert logins["evidence"].iloc[0].startswith("Apr 27 00:01:02 bogon sshd[24011]: Accepted ")
     failed = raw.loc[raw["message"].str.startswith("Failed password")]
     assert failed["kind"].tolist() == ["message"]  # a failed attempt is no login
