@@ -35,6 +35,22 @@ FILL_WINDOW = pd.Timedelta(days=1)
 _KERNEL_VERSION = re.compile(r"Linux version (\S+)")
 #: How a rules snapshot says some of its rules need conntrack.
 _NEEDS_CONNTRACK = r"\b\d+ rules? needs? conntrack\b"
+#: Logging daemons: their own start and stop lines show a logging restart, not a reboot.
+_LOG_DAEMONS = frozenset({"rsyslogd", "syslogd", "syslog-ng", "klogd", "journald",
+                          "systemd-journald"})
+_LOG_DAEMON_LINE = re.compile(
+    r'^\[origin software="rsyslogd"|exiting on signal \d+|^Kernel logging \(proc\) '
+    r"(?:stopped|started)|^imklog \S+, log source|^syslogd [\d.]+: restart|^klogd [\d.]+")
+#: Lines the kernel prints only while it boots (or its last line): the kernel started again.
+#: Only those the classifier marks boot/shutdown count (today the banner and ``reboot:``).
+_EARLY_BOOT = re.compile(
+    r"^(?:Linux version \d|Command line: |KERNEL supported cpus|BIOS-provided physical RAM map"
+    r"|BIOS-e820: |Initializing cgroup subsys cpuset|Booting paravirtualized kernel"
+    r"|reboot: Restarting system)")
+#: Lines of a system going down (not a daemon's own stop): a reboot once a new boot follows.
+_GOING_DOWN = re.compile(
+    r"^(?:Reached target (?:System )?(?:Shutdown|Reboot|Power-Off|Halt)\b"
+    r"|Switching to runlevel: [06]\b)|shutting down for system (?:halt|reboot)")
 
 
 @dataclass
@@ -62,6 +78,41 @@ class HostView:
                 break
             first = earlier
         return first
+
+    def restart(self, after: pd.Timestamp, until: pd.Timestamp) -> pd.Series | None:
+        """The first event in ``[after, until]`` showing the host went down and came back.
+
+        The kernel started again: its banner (or another early boot line the classifier marks
+        a boot), ``reboot: Restarting system``, systemd starting in system mode, a journal
+        ``_BOOT_ID`` other than the one before ``after`` on a classified line; or the system
+        going down (``Reached target Shutdown``, runlevel 0/6, ``shutdown``) followed by any
+        boot. A logging daemon's own stop and start (``exiting on
+        signal 15``, rsyslogd's ``start``, imklog) is a logging restart, no reboot.
+        """
+        ev = self.events
+        msg = ev["message"].fillna("").astype(str).str.strip()
+        prog = ev["program"].fillna("").astype(str)
+        stamped = ev["time"].notna()
+        daemon = prog.isin(_LOG_DAEMONS) | msg.str.contains(_LOG_DAEMON_LINE, regex=True)
+        kinds = ev["kind"].isin([Kind.BOOT.value, Kind.SHUTDOWN.value])
+        # only classified lines: plain lines may be folded into background rows
+        kernel = kinds & msg.str.contains(_EARLY_BOOT, regex=True) & ~daemon
+        systemd = (ev["kind"] == Kind.BOOT.value) & ~daemon
+        ids = ev["boot_id"]
+        before = ids.loc[stamped & (ev["time"] <= after)].dropna()
+        # classified rows only: plain lines may be folded into background rows
+        plain = ev["kind"].isin([Kind.MESSAGE.value, Kind.BACKGROUND.value])
+        new_id = (ids.notna() & (ids != before.iloc[-1]) & ~plain).fillna(False).astype(bool) \
+            if len(before) else pd.Series(False, index=ev.index)
+        booted = stamped & (kernel | systemd | new_id)
+        down = stamped & kinds & ~daemon & msg.str.contains(_GOING_DOWN, regex=True)
+        if down.any():
+            first_boot = ev.loc[booted | (stamped & (ev["kind"] == Kind.BOOT.value)), "time"]
+            later = [t for t in ev.loc[down, "time"] if (first_boot > t).any()]
+            down = down & ev["time"].isin(later)
+        window = stamped & (ev["time"] >= after) & (ev["time"] <= until)
+        hits = ev.loc[window & (booted | down)]
+        return hits.iloc[0] if len(hits) else None
 
     def conntrack_evidence(self) -> pd.DataFrame:
         """Events that prove conntrack was loaded at their time.

@@ -5,20 +5,28 @@ burst (by a command, or a load line with no earlier conntrack activity in that b
 ``capacity`` when conntrack was already active well before; else ``unknown``.
 
 ``recovery``: a recovery action (``conntrack_max_raised``, ``module_unloaded``,
-``rules_changed``) nearest the last drop; else ``reboot`` when a shutdown or boot follows the
-last drop within the gap;
+``rules_changed``) nearest the last drop, if the drops did not outlive it (none more than
+:data:`ACTION_SETTLE` after it; else it was an attempt, named in the reasons); else ``reboot``
+when a shutdown or boot follows the last drop within the gap and the host shows it restarted
+(:meth:`HostView.restart`: a logging daemon's own stop and start is no reboot);
 ``drops_stopped`` when the host's evidence goes on past the gap without drops; ``None`` while
 drops are still going at the end of the evidence.
+
+Within one second the file's order decides: a line in the first drop's second is before it
+unless its own source puts it after (:func:`_before`), and the mirror for the last drop.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from ..model import Kind
 from ..parsers.classify import keeper
 from ..times import rfc3339
-from .incidents import FILL_WINDOW, HostView
+from .incidents import DROP_KINDS, FILL_WINDOW, HostView
 from .knowledge import SIZE_VALUE, match_recovery, sysctl_load
 from .model import Candidate, Recovery, evidence_text, ref
 from .reload import applied
@@ -29,6 +37,11 @@ AUTOLOAD_WINDOW = pd.Timedelta(hours=1)
 BOOT_SETTLE = pd.Timedelta(minutes=5)
 #: A recovery action this long after the last drop can still be what ended the incident.
 ACTION_SLACK = pd.Timedelta(minutes=2)
+#: Drops this long after an action or less do not make it a mere attempt: the new size, unload
+#: or rule takes effect at once, but lines already in flight and the difference between the
+#: clock that stamped the command (history, sudo) and the kernel's are seconds to a minute.
+#: Capped by the gap, which is the longest pause that is still one incident.
+ACTION_SETTLE = pd.Timedelta(minutes=1)
 #: A snapshot's count at this share of the table size or more: the table was (nearly) full.
 FULL_SHARE = 0.9
 
@@ -40,7 +53,8 @@ def cause(
     """The cause and the evidence for it."""
     boot = view.boot_start(start)
     ct = view.conntrack_evidence()
-    ct = ct.loc[(ct["time"] < start) & ((ct["time"] >= boot) if boot is not None else True)]
+    ct = ct.loc[_before(view, ct, start)
+                & ((ct["time"] >= boot) if boot is not None else True)]
     # a service that keeps conntrack loaded (dockerd, kube-proxy...) loads it when it starts
     loads = ct.loc[ct["kind"].isin([Kind.MODULE_LOAD.value, Kind.SERVICE.value])]
     recent = loads.loc[loads["time"] >= start - AUTOLOAD_WINDOW]
@@ -63,7 +77,7 @@ def cause(
                 reasons.append(f"the load follows `{trigger.command}` ({trigger.source})")
             return "module_autoload", reasons
     absent = view.unloaded_evidence()
-    absent = absent.loc[(absent["time"] < start)
+    absent = absent.loc[_before(view, absent, start)
                         & ((absent["time"] >= boot) if boot is not None else True)]
     if len(absent):
         gone = absent.iloc[-1]
@@ -86,6 +100,53 @@ def cause(
             "is in evidence before it",
         ]
     return "unknown", ["no evidence of when conntrack was loaded"]
+
+
+def _before(view: HostView, rows: pd.DataFrame, start: pd.Timestamp) -> pd.Series:
+    """Which of ``rows`` (not drops) came before the first drop at ``start``.
+
+    On a busy host the table fills within a second of a load, so a line in the first drop's
+    second is before it unless its own source shows it after: same source and a higher line
+    number than that source's first drop of the second, or a precise time after a precise
+    ``start``. A whole-second time equal to the drop's second is before.
+    """
+    return _beside(view, rows, start, before=True)
+
+
+def _after(view: HostView, rows: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """Which of ``rows`` (not drops) came after the last drop at ``end``.
+
+    The mirror of :func:`_before`: a shutdown line right after the last drop, stamped the same
+    second, is after it.
+    """
+    return _beside(view, rows, end, before=False)
+
+
+def _beside(view: HostView, rows: pd.DataFrame, at: pd.Timestamp, *, before: bool) -> pd.Series:
+    t = rows["time"]
+    sec = at.floor("s")
+    near = (t.dt.floor("s") == sec) & ~rows["kind"].isin(DROP_KINDS)
+    if before:
+        near &= (t == at) | ((t > at) & (at == sec))
+    else:
+        near &= (t == at) | ((t < at) & (t == sec))
+    near = near.fillna(False).astype(bool)
+    if near.any():
+        ev = view.events
+        drops = ev.loc[ev["kind"].isin(DROP_KINDS) & (ev["time"].dt.floor("s") == sec)]
+        drops = drops.dropna(subset=["line"])
+        lines = drops.groupby(drops["source"].astype(str))["line"]
+        bound = (lines.min() if before else lines.max()).astype("int64").to_dict()
+        for i in near.index[near.to_numpy()]:
+            drop_line = bound.get(str(rows.at[i, "source"]))
+            own = rows.at[i, "line"]
+            if drop_line is None:
+                continue  # no drop of its own source that second: whole seconds equal
+            if not isinstance(own, int | np.integer) or (
+                    own > drop_line if before else own < drop_line):
+                near.at[i] = False
+    beyond = (t < at) if before else (t > at)
+    return (beyond.fillna(False).astype(bool)) | near
 
 
 def _capacity_reasons(view: HostView, ct: pd.DataFrame, start: pd.Timestamp) -> list[str]:
@@ -142,11 +203,11 @@ def recovery(
     evidence does not hold) is no action; the recovery's reasons say so.
     """
     ev = view.events
-    after = ev.loc[ev["time"] > end]
-    stops = after.loc[after["kind"].isin([Kind.SHUTDOWN.value, Kind.BOOT.value])]
-    reboot = stops.iloc[0] if len(stops) and \
-        stops["time"].iloc[0] - end <= pd.Timedelta(seconds=gap) else None
-    action, notes = _action(view, start, end, conntrack_max)
+    after = ev.loc[_after(view, ev, end)]
+    reboot, notes = _reboot(view, end, gap)
+    settle = min(ACTION_SETTLE, pd.Timedelta(seconds=gap))
+    action, more = _action(view, start, end, conntrack_max, settle)
+    notes += more
     if action is not None:
         row, kind, value, reasons = action
         later = ev.loc[ev["time"] > row["time"]]
@@ -154,10 +215,15 @@ def recovery(
             return Recovery(row["time"], kind, ref(row["source"], row["line"]), evidence_text(row),
                             conntrack_max=value, reasons=reasons + notes)
     if reboot is not None:
-        return Recovery(reboot["time"], "reboot", ref(reboot["source"], reboot["line"]),
-                        evidence_text(reboot), reasons=[
-                            f"{reboot['kind']} {(reboot['time'] - end).total_seconds():.0f} s "
-                            "after the last drop"] + notes)
+        proof = reboot["proof"]
+        said = [f"{reboot['kind']} {(reboot['time'] - end).total_seconds():.0f} s "
+                "after the last drop"]
+        if proof.name != reboot["row"].name:
+            said.append(f"the host restarted: {proof['message']} "
+                        f"({ref(proof['source'], proof['line'])})")
+        row = reboot["row"]
+        return Recovery(row["time"], "reboot", ref(row["source"], row["line"]),
+                        evidence_text(row), reasons=said + notes)
     if len(after) and after["time"].max() - end > pd.Timedelta(seconds=gap):
         drops = ev.loc[(ev["kind"] == Kind.CONNTRACK_DROP.value) & (ev["time"] <= end)]
         last = drops.iloc[-1]
@@ -168,16 +234,44 @@ def recovery(
     return None
 
 
+def _reboot(
+    view: HostView, end: pd.Timestamp, gap: float
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """The first shutdown or boot line within ``gap`` after the last drop, if it was a reboot.
+
+    A reboot needs the host to have gone down and come back (:meth:`HostView.restart`) within
+    the gap after that line; a logging daemon's own stop and start is no reboot (notes say so).
+    """
+    ev = view.events
+    td = pd.Timedelta(seconds=gap)
+    after = ev.loc[_after(view, ev, end)]
+    stops = after.loc[after["kind"].isin([Kind.SHUTDOWN.value, Kind.BOOT.value])]
+    first = stops.iloc[0] if len(stops) and stops["time"].iloc[0] - end <= td else None
+    proof = view.restart(end, (first["time"] if first is not None else end) + td)
+    if proof is not None and (first is not None or proof["time"] - end <= td):
+        row = first if first is not None and first["time"] <= proof["time"] else proof
+        kind = row["kind"] if row["kind"] in (Kind.SHUTDOWN.value, Kind.BOOT.value) else "boot"
+        return {"row": row, "proof": proof, "kind": kind, "time": row["time"]}, []
+    if first is not None:
+        return None, [f"`{first['message']}` at {rfc3339(first['time'])} "
+                      f"({ref(first['source'], first['line'])}) is the logging daemon's own "
+                      "stop or start, with no sign the kernel started again: not a reboot"]
+    return None, []
+
+
 #: A recovery action: its event, kind, the table size it set (if any) and the reasons.
 Action = tuple[pd.Series, str, "int | None", list[str]]
 
 
 def _action(
-    view: HostView, start: pd.Timestamp, end: pd.Timestamp, conntrack_max: int | None
+    view: HostView, start: pd.Timestamp, end: pd.Timestamp, conntrack_max: int | None,
+    settle: pd.Timedelta,
 ) -> tuple[Action | None, list[str]]:
     """The recovery action nearest the last drop, within the incident or just after it.
 
-    Also the reasons size-setting commands in that window are not one (notes).
+    An action the drops outlived (a drop more than ``settle`` after it) was an attempt, not the
+    recovery. Also the reasons size-setting commands in that window and attempts are not one
+    (notes).
     """
     ev = view.events
     near = ev.loc[(ev["time"] >= start) & (ev["time"] <= end + ACTION_SLACK)]
@@ -202,7 +296,12 @@ def _action(
                 kind = "conntrack_max_raised"
                 reasons = [f"a logged sysctl sets nf_conntrack_max to {value:,}",
                            _above(value, conntrack_max)]
-        if kind is not None:
+        if kind is not None and (end - row["time"]) > settle:
+            notes.append(
+                f"`{evidence_text(row)}` at {rfc3339(row['time'])} "
+                f"({ref(row['source'], row['line'])}) was an attempt: drops went on to "
+                f"{rfc3339(end)}, {(end - row['time']).total_seconds():.0f} s after it")
+        elif kind is not None:
             found.append((abs(row["time"] - end), row["time"], i, kind, value, reasons))
     if not found:
         return None, notes

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 import conntrack_forensics as cf
+from conntrack_forensics.correlate.incidents import HostView
+from conntrack_forensics.model import to_frame
 
 DROP = "kernel: nf_conntrack: table full, dropping packet."
 
@@ -99,3 +104,59 @@ def test_table_size_banner_then_sysctl(tmp_path: Path) -> None:
     (inc,) = cf.analyze(tmp_path, year=2017).incidents
     assert (inc.conntrack_max, inc.conntrack_buckets) == (131072, 16384)
     assert inc.cause == "capacity"
+
+
+# --------------------------------------------- a reboot: the kernel started again (issue 15)
+
+def _view(rows: list[tuple[str, str, str, str | None]]) -> HostView:
+    """``(time, kind, program, message, boot_id)`` rows of one host, one source, in order."""
+    return HostView("bogon", to_frame({
+        "time": pd.to_datetime([r[0] for r in rows], utc=True),
+        "kind": [r[1] for r in rows], "program": [r[2] for r in rows],
+        "message": [r[3] for r in rows], "boot_id": [r[4] for r in rows],
+        "source": ["journal"] * len(rows), "line": list(range(1, len(rows) + 1)),
+    }))
+
+
+RSYSLOG = '[origin software="rsyslogd" swVersion="8.24.0" x-pid="1021"] '
+AFTER, UNTIL = pd.Timestamp("2017-04-26T16:04:00Z"), pd.Timestamp("2017-04-26T16:14:00Z")
+
+
+def test_a_logging_daemons_own_stop_and_start_are_no_restart() -> None:
+    view = _view([
+        ("2017-04-26T16:03:59Z", "conntrack_drop", "kernel", DROP, None),
+        ("2017-04-26T16:05:00Z", "shutdown", "rsyslogd", RSYSLOG + "exiting on signal 15.", None),
+        ("2017-04-26T16:05:00Z", "shutdown", "kernel", "Kernel logging (proc) stopped.", None),
+        ("2017-04-26T16:05:01Z", "boot", "rsyslogd", RSYSLOG + "start", None),
+    ])
+    assert view.restart(AFTER, UNTIL) is None
+
+
+@pytest.mark.parametrize(("row", "why"), [
+    (("2017-04-26T16:06:00Z", "boot", "kernel", "Linux version 3.10.0-957.el7.x86_64 (x@y)",
+      None), "banner"),
+    (("2017-04-26T16:06:00Z", "shutdown", "kernel", "reboot: Restarting system", None),
+     "the kernel's last line"),
+    (("2017-04-26T16:06:00Z", "boot", "systemd",
+      "systemd 219 running in system mode. (+PAM +AUDIT)", None), "systemd as pid 1"),
+    (("2017-04-26T16:06:00Z", "login", "sshd", "Accepted publickey for root from 10.0.0.9",
+      "b2c4"), "a new _BOOT_ID"),
+])
+def test_the_kernel_starting_again_is_a_restart(row: tuple, why: str) -> None:
+    view = _view([
+        ("2017-04-26T16:03:59Z", "conntrack_drop", "kernel", DROP, "a1f0"),
+        ("2017-04-26T16:05:00Z", "shutdown", "rsyslogd", RSYSLOG + "exiting on signal 15.",
+         "a1f0"),
+        row,
+    ])
+    got = view.restart(AFTER, UNTIL)
+    assert got is not None and got["message"] == row[3], why
+    assert view.restart(AFTER, pd.Timestamp("2017-04-26T16:05:30Z")) is None  # too late
+
+
+def test_going_down_is_a_restart_only_once_a_boot_follows() -> None:
+    down = ("2017-04-26T16:05:00Z", "shutdown", "systemd", "Reached target Shutdown.", None)
+    assert _view([down]).restart(AFTER, UNTIL) is None
+    got = _view([down, ("2017-04-26T16:06:30Z", "boot", "rsyslogd", RSYSLOG + "start", None)]
+                ).restart(AFTER, UNTIL)
+    assert got is not None and got["message"] == "Reached target Shutdown."

@@ -39,7 +39,8 @@ def _case(tmp_path: Path, history: list[tuple[int, str]], after: list[str] = ())
     ("iptables -t raw -I PREROUTING -p tcp --dport 80 -j NOTRACK", "rules_changed"),
     ("iptables -t raw -A PREROUTING -p tcp --dport 443 -j CT --notrack", "rules_changed"),
     ("service iptables stop", "rules_changed"),
-    ("iptables -t nat -F", "rules_changed"),
+    ("iptables-restore < /etc/sysconfig/iptables", "rules_changed"),
+    # (iptables -F is none: see RECOVERIES in test_knowledge.py)
 ])
 def test_recovery_kinds_from_commands(tmp_path: Path, command: str, kind: str) -> None:
     (inc,) = _case(tmp_path, [(14, command)]).incidents
@@ -224,3 +225,147 @@ def test_scenario_recovery_size_and_reasons(case: Path, tmp_path: Path) -> None:
         for needle in want.get("recovery_reasons_contain", []):
             assert rec is not None and any(needle in r for r in rec["reasons"]), \
                 (needle, rec and rec["reasons"])
+
+
+# ------------------------------------------- reboots need the kernel to have started again
+
+RSYSLOG = '[origin software="rsyslogd" swVersion="5.8.10" x-pid="1187" x-info="http://www.rsyslog.com"]'
+
+
+def test_a_logging_restart_is_no_reboot(tmp_path: Path) -> None:
+    """`service rsyslog restart` on CentOS 6: the daemon's stop and start, no kernel boot."""
+    (inc,) = _case(tmp_path, [], after=[
+        f"Apr 27 00:04:10 bogon rsyslogd: {RSYSLOG} exiting on signal 15.",
+        "Apr 27 00:04:10 bogon kernel: imklog 5.8.10, log source = /proc/kmsg started.",
+        f"Apr 27 00:04:10 bogon rsyslogd: {RSYSLOG} start",
+        "Apr 27 00:20:00 bogon crond[1188]: (root) CMD (run-parts /etc/cron.hourly)",
+    ]).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "drops_stopped", rec
+    assert rec.source.endswith("messages:15")  # the last drop
+    assert any("exiting on signal 15" in r and "not a reboot" in r for r in rec.reasons)
+
+
+@pytest.mark.parametrize("lines", [
+    # CentOS 6: rsyslog stops, the next boot's banner
+    [f"Apr 27 00:04:10 bogon rsyslogd: {RSYSLOG} exiting on signal 15.",
+     "Apr 27 00:05:02 bogon kernel: imklog 5.8.10, log source = /proc/kmsg started.",
+     f"Apr 27 00:05:02 bogon rsyslogd: {RSYSLOG} start",
+     "Apr 27 00:05:02 bogon kernel: Linux version 2.6.32-696.el6.x86_64 (x@y) #1 SMP"],
+    # the kernel's last words, then rsyslog's start
+    ["Apr 27 00:04:10 bogon kernel: reboot: Restarting system",
+     f"Apr 27 00:05:02 bogon rsyslogd: {RSYSLOG} start"],
+    # systemd going down, then systemd starting again
+    ["Apr 27 00:04:10 bogon systemd[1]: Reached target Shutdown.",
+     "Apr 27 00:05:02 bogon systemd[1]: systemd 219 running in system mode. (+PAM +AUDIT)"],
+], ids=["banner", "reboot-restarting", "systemd"])
+def test_a_reboot_shows_the_kernel_started_again(tmp_path: Path, lines: list[str]) -> None:
+    (inc,) = _case(tmp_path, [], after=lines).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "reboot", rec
+    assert (rec.time - inc.end).total_seconds() == 30  # 00:04:10, the reboot's first line
+
+
+def test_going_down_without_a_new_boot_is_no_reboot(tmp_path: Path) -> None:
+    (inc,) = _case(tmp_path, [], after=[
+        "Apr 27 00:04:10 bogon systemd[1]: Reached target Shutdown.",
+    ]).incidents
+    assert inc.recovery is None
+
+
+# ------------------------------------------------ an action the drops outlived is an attempt
+
+def _long(tmp_path: Path, history: list[tuple[int, str]], after: list[str]) -> cf.Analysis:
+    """Drops every 30 s from 00:03:27 for 29.5 min (to 00:32:57), root's history, ``after``."""
+    lines = [f"Apr 26 21:00:00 bogon {BANNER}"]
+    lines += [f"Apr 27 00:{3 + (27 + 30 * k) // 60:02d}:{(27 + 30 * k) % 60:02d} bogon {DROP}"
+              for k in range(60)]
+    (tmp_path / "var/log").mkdir(parents=True)
+    (tmp_path / "var/log/messages").write_text("".join(f"{x}\n" for x in lines + after))
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root/.bash_history").write_text(
+        "".join(f"#{T0 + dt}\n{cmd}\n" for dt, cmd in history))
+    return cf.analyze(tmp_path, tz="+08:00")
+
+
+def test_an_action_the_drops_outlived_is_an_attempt(tmp_path: Path) -> None:
+    (inc,) = _long(tmp_path, [(300, "sysctl -w net.netfilter.nf_conntrack_max=262144")], [
+        f"Apr 27 00:34:00 bogon rsyslogd: {RSYSLOG} exiting on signal 15.",
+        "Apr 27 00:34:40 bogon kernel: Linux version 2.6.32-696.el6.x86_64 (x@y) #1 SMP",
+    ]).incidents
+    assert inc.end.timestamp() == T0 + 1770
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "reboot", rec
+    assert rec.time.timestamp() == T0 + 1833
+    assert any("was an attempt: drops went on to 2017-04-26T16:32:57Z, 1470 s after it" in r
+               for r in rec.reasons), rec.reasons
+
+
+def test_drops_within_the_settle_time_do_not_undo_an_action(tmp_path: Path) -> None:
+    # raised 30 s before the last drop: lines in flight, clocks a few seconds apart
+    (inc,) = _long(tmp_path, [(1740, "sysctl -w net.netfilter.nf_conntrack_max=262144")], [
+        "Apr 27 00:50:00 bogon crond[1188]: (root) CMD (run-parts /etc/cron.hourly)",
+    ]).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "conntrack_max_raised"
+    assert rec.time.timestamp() == T0 + 1740
+
+
+# ---------------------------------------------- a load in the first drop's second is before it
+
+LOAD = "kernel: nf_conntrack version 0.5.0 (16384 buckets, 65536 max)"
+
+
+@pytest.mark.parametrize(("order", "cause"), [
+    ("load-first", "module_autoload"),    # the table filled within the second
+    ("drop-first", "unknown"),            # the load's line follows the drop's: after it
+])
+def test_a_load_in_the_first_drops_second(tmp_path: Path, order: str, cause: str) -> None:
+    first = [f"Apr 27 00:03:27 bogon {LOAD}", f"Apr 27 00:03:27 bogon {DROP}"]
+    if order == "drop-first":
+        first.reverse()
+    lines = ["Apr 26 23:00:00 bogon crond[1188]: (root) CMD (run-parts /etc/cron.hourly)",
+             *first, *[f"Apr 27 00:03:{s:02d} bogon {DROP}" for s in range(28, 41)],
+             "Apr 27 00:20:00 bogon crond[1188]: (root) CMD (run-parts /etc/cron.hourly)"]
+    (tmp_path / "var/log").mkdir(parents=True)
+    (tmp_path / "var/log/messages").write_text("".join(f"{x}\n" for x in lines))
+    (inc,) = cf.analyze(tmp_path, tz="+08:00").incidents
+    assert inc.cause == cause
+    if cause == "module_autoload":
+        where = f"{tmp_path}/var/log/messages:2"
+        assert inc.cause_reasons[0].endswith(f"0 s before the first drop ({where})")
+
+
+def test_a_whole_second_load_in_another_source_is_before_the_drop(tmp_path: Path) -> None:
+    (tmp_path / "var/log").mkdir(parents=True)
+    (tmp_path / "var/log/messages").write_text("".join(f"{x}\n" for x in [
+        "Apr 26 23:00:00 bogon crond[1188]: (root) CMD (run-parts /etc/cron.hourly)",
+        *[f"Apr 27 00:03:{s:02d} bogon {DROP}" for s in range(27, 41)],
+        "Apr 27 00:20:00 bogon crond[1188]: (root) CMD (run-parts /etc/cron.hourly)"]))
+    (tmp_path / "var/log/kern.log").write_text(f"Apr 27 00:03:27 bogon {LOAD}\n")
+    (inc,) = cf.analyze(tmp_path, tz="+08:00").incidents
+    assert inc.cause == "module_autoload"
+
+
+def test_a_restart_in_the_last_drops_second_follows_it(tmp_path: Path) -> None:
+    """The kernel's last line stamped the same whole second as the last drop, on the next line."""
+    (inc,) = _case(tmp_path, [], after=[
+        "Apr 27 00:03:40 bogon kernel: reboot: Restarting system",
+        "Apr 27 00:05:02 bogon kernel: Linux version 2.6.32-696.el6.x86_64 (x@y) #1 SMP",
+        "Apr 27 00:20:00 bogon crond[1188]: (root) CMD (run-parts /etc/cron.hourly)",
+    ]).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "reboot" and rec.time == inc.end, rec
+    assert rec.source.endswith("messages:16")
+
+
+def test_an_attempt_nearer_the_last_drop_does_not_hide_the_fix(tmp_path: Path) -> None:
+    (inc,) = _long(tmp_path, [(1670, "sysctl -w net.netfilter.nf_conntrack_max=131072"),
+                              (1880, "modprobe -r iptable_nat nf_nat nf_conntrack_ipv4")], [
+        "Apr 27 00:50:00 bogon crond[1188]: (root) CMD (run-parts /etc/cron.hourly)",
+    ]).incidents
+    rec = inc.recovery
+    assert rec is not None and rec.kind == "module_unloaded", rec
+    assert rec.time.timestamp() == T0 + 1880
+    assert any("nf_conntrack_max=131072` at 2017-04-26T16:31:17Z" in r and "attempt" in r
+               for r in rec.reasons), rec.reasons
