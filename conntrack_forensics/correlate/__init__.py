@@ -69,7 +69,9 @@ def correlate(
 
 
 def _explain(view: HostView, burst: pd.DataFrame, gap: float, ids: Identities) -> Incident:
-    start, end = burst["time"].iloc[0], burst["time"].iloc[-1]
+    # an incident starts and ends on drop lines; its summaries only add to the counts
+    drop_times = burst.loc[burst["kind"] == Kind.CONNTRACK_DROP.value, "time"]
+    start, end = drop_times.iloc[0], drop_times.iloc[-1]
     counts = count(burst)
     cmax, buckets = table_size(view, start)
     fill, fill_time, fill_source = table_fill(view, start, end)
@@ -102,6 +104,7 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float, ids: Identities) -
         end=end,
         drops_logged=counts.drops_logged,
         drops_suppressed=counts.drops_suppressed,
+        suppressed_reasons=counts.suppressed_reasons,
         peak_drops_per_second=counts.peak_per_second,
         peak_drops_per_minute=counts.peak_per_minute,
         conntrack_max=cmax,

@@ -1,16 +1,17 @@
 """Find incidents and count them (CONTRACT section 5).
 
-An incident is a run of ``conntrack_drop`` / ``ratelimit_suppressed`` events on one host with no
-gap longer than ``gap`` seconds that holds at least one drop line. The same kernel message
-reaching several sources (dmesg, kern.log, messages, journal) counts once: per host and second,
-the largest count any one source shows, never the sum.
+An incident is a run of ``conntrack_drop`` lines on one host with no gap longer than ``gap``
+seconds; ``callbacks suppressed`` summaries between its drops (or conntrack's own up to one
+ratelimit interval after the last) are counted with it, never start or extend it. The same
+kernel message reaching several sources (dmesg, kern.log, messages, journal) counts once: per
+host and second, the largest count any one source shows, never the sum.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -192,18 +193,42 @@ def host_views(events: pd.DataFrame) -> dict[str, HostView]:
     return {str(h): HostView(str(h), g) for h, g in ev.groupby("host", sort=True)}
 
 
+#: The kernel's default ratelimit interval (``DEFAULT_RATELIMIT_INTERVAL``, 5 s): a conntrack
+#: summary printed up to this long after the last drop may still be the burst's.
+RATELIMIT_INTERVAL = pd.Timedelta(seconds=5)
+#: A summary that names conntrack as its caller (``nf_conntrack: N callbacks suppressed``).
+_CONNTRACK_SUMMARY = re.compile(r"\b(?:nf|ip)_conntrack:\s*\d+ callbacks suppressed")
+
+
 def bursts(view: HostView, gap: float) -> Iterator[pd.DataFrame]:
-    """Runs of drop events on a host separated by more than ``gap`` seconds."""
+    """Runs of drop lines on a host separated by more than ``gap`` seconds, with their summaries.
+
+    Only ``conntrack_drop`` lines start, end and chain a run: ``callbacks suppressed`` summaries
+    come from every subsystem that rate-limits (martian sources, TCP, ...). A summary joins a
+    run when it sits between its first and last drop (the kernel prints it just before the next
+    message of its ratelimit state), or, when it names conntrack as its caller, up to
+    :data:`RATELIMIT_INTERVAL` after the last drop. Summaries outside are left out; the frame's
+    ``attrs["suppressed_left_out"]`` holds those near the run (within ``gap``), for the report.
+    """
     ev = view.events
-    rows = ev.loc[ev["kind"].isin(DROP_KINDS) & ev["time"].notna()]
-    if rows.empty:
+    timed = ev.loc[ev["time"].notna()]
+    drops = timed.loc[timed["kind"] == Kind.CONNTRACK_DROP.value]
+    if drops.empty:
         return
-    rows = rows.sort_values("time", kind="mergesort")
-    ns = rows["time"].astype("int64").to_numpy()
+    drops = drops.sort_values("time", kind="mergesort")
+    supp = timed.loc[timed["kind"] == Kind.RATELIMIT_SUPPRESSED.value]
+    named = supp["message"].fillna("").astype(str).str.contains(_CONNTRACK_SUMMARY, regex=True)
+    ns = drops["time"].astype("int64").to_numpy()
     run = np.concatenate([[0], np.cumsum(np.diff(ns) > gap * 1e9)])
-    for _, grp in rows.groupby(run, sort=True):
-        if (grp["kind"] == Kind.CONNTRACK_DROP.value).any():
-            yield grp
+    for _, grp in drops.groupby(run, sort=True):
+        first, last = grp["time"].iloc[0], grp["time"].iloc[-1]
+        inside = (supp["time"] >= first) & (supp["time"] <= last)
+        tail = named & (supp["time"] > last) & (supp["time"] <= last + RATELIMIT_INTERVAL)
+        near = (supp["time"] >= first - pd.Timedelta(seconds=gap)) \
+            & (supp["time"] <= last + pd.Timedelta(seconds=gap))
+        out = pd.concat([grp, supp.loc[inside | tail]]).sort_values("time", kind="mergesort")
+        out.attrs["suppressed_left_out"] = supp.loc[near & ~(inside | tail)]
+        yield out
 
 
 def per_second(rows: pd.DataFrame) -> pd.Series:
@@ -227,6 +252,8 @@ class Counts:
     peak_per_second: int
     peak_per_minute: int
     drops_per_second: pd.Series
+    #: Which ``callbacks suppressed`` summaries were counted or left out, and why.
+    suppressed_reasons: list[str] = field(default_factory=list)
 
 
 def count(burst: pd.DataFrame) -> Counts:
@@ -241,7 +268,33 @@ def count(burst: pd.DataFrame) -> Counts:
         peak_per_second=int(dps.max()) if len(dps) else 0,
         peak_per_minute=int(per_min.max()) if len(per_min) else 0,
         drops_per_second=dps,
+        suppressed_reasons=_suppressed_reasons(drops, supp,
+                                               burst.attrs.get("suppressed_left_out")),
     )
+
+
+def _suppressed_reasons(drops: pd.DataFrame, supp: pd.DataFrame,
+                        left: pd.DataFrame | None) -> list[str]:
+    """Sentences saying which suppression summaries were counted and which were left out."""
+    out: list[str] = []
+    if drops.empty:
+        return out
+    last = drops["time"].max()
+    between = supp.loc[supp["time"] <= last]
+    after = supp.loc[supp["time"] > last]
+    if len(between):
+        out.append(f"{len(between)} summary line(s) between the first and last drop counted "
+                   f"({int(per_second(between).sum()):,} suppressed): the kernel prints a "
+                   "summary just before the next drop")
+    if len(after):
+        out.append(f"{len(after)} nf_conntrack summary line(s) within "
+                   f"{int(RATELIMIT_INTERVAL.total_seconds())} s after the last drop counted "
+                   f"({int(per_second(after).sum()):,} suppressed): they name conntrack")
+    if left is not None and len(left):
+        out.append(f"{len(left)} summary line(s) near the incident left out "
+                   f"({int(per_second(left).sum()):,} suppressed): outside its drops and not "
+                   "conntrack's (other subsystems rate-limit too: martian sources, TCP, ...)")
+    return out
 
 
 def table_size(view: HostView, before: pd.Timestamp) -> tuple[int | None, int | None]:

@@ -164,6 +164,8 @@ class Incident(ReprHtmlMixin):
     drops_suppressed: int
     peak_drops_per_second: int
     peak_drops_per_minute: int = 0
+    #: Which ``callbacks suppressed`` summaries ``drops_suppressed`` counts or leaves out, and why.
+    suppressed_reasons: list[str] = field(default_factory=list)
     conntrack_max: int | None = None
     conntrack_buckets: int | None = None
     #: Entries in the table per the snapshot nearest the incident, when and where it was read.
@@ -209,6 +211,7 @@ class Incident(ReprHtmlMixin):
             "drops_suppressed": self.drops_suppressed,
             "peak_drops_per_second": self.peak_drops_per_second,
             "peak_drops_per_minute": self.peak_drops_per_minute,
+            "suppressed_reasons": list(self.suppressed_reasons),
             "conntrack_max": self.conntrack_max,
             "conntrack_buckets": self.conntrack_buckets,
             "conntrack_count": self.conntrack_count,

@@ -49,19 +49,52 @@ def test_gap_splits_incidents_and_is_honoured(tmp_path: Path) -> None:
     assert len(cf.analyze(tmp_path, year=2017, gap=1000).incidents) == 1
 
 
-def test_suppressed_forms_are_summed_inside_window(tmp_path: Path) -> None:
+def test_suppressed_counts_only_between_drops(tmp_path: Path) -> None:
+    """Summaries join an incident only between its drops (or conntrack's, just after).
+
+    The kernel prints ``N callbacks suppressed`` just before the next message of the same
+    ratelimit state; every subsystem that rate-limits prints one, so a generic summary before
+    the first drop or after the last is another subsystem's and neither starts nor extends the
+    incident.
+    """
     _write(tmp_path / "messages", [
-        "Apr 27 00:00:00 bogon kernel: net_ratelimit: 7 callbacks suppressed",  # before: joins
+        "Apr 27 00:00:00 bogon kernel: net_ratelimit: 7 callbacks suppressed",  # before: out
+        "Apr 27 00:00:00 bogon kernel: martian source 10.0.0.5 from 10.0.0.1, on dev eth0",
         f"Apr 27 00:00:01 bogon {DROP}",
-        "Apr 27 00:00:05 bogon kernel: nf_conntrack: 10 callbacks suppressed",
-        "Apr 27 00:00:10 bogon kernel: __ratelimit: 100 callbacks suppressed",
-        "Apr 27 00:00:15 bogon kernel: 1000 callbacks suppressed",
+        "Apr 27 00:00:05 bogon kernel: nf_conntrack: 10 callbacks suppressed",  # between: in
+        "Apr 27 00:00:10 bogon kernel: __ratelimit: 100 callbacks suppressed",  # between: in
+        "Apr 27 00:00:15 bogon kernel: 1000 callbacks suppressed",  # between: in
         f"Apr 27 00:00:16 bogon {DROP}",
+        "Apr 27 00:00:18 bogon kernel: nf_conntrack: 20 callbacks suppressed",  # 2 s, names it
+        "Apr 27 00:00:19 bogon kernel: net_ratelimit: 3 callbacks suppressed",  # after: out
+        "Apr 27 00:00:40 bogon kernel: nf_conntrack: 40 callbacks suppressed",  # > 5 s: out
         "Apr 27 02:00:00 bogon kernel: net_ratelimit: 5 callbacks suppressed",  # far away
     ])
     (inc,) = cf.analyze(tmp_path, year=2017).incidents
-    assert inc.drops_suppressed == 1117
-    assert inc.start.minute == 0 and inc.start.second == 0
+    assert inc.drops_suppressed == 10 + 100 + 1000 + 20
+    assert inc.drops_logged == 2
+    assert (inc.start.second, inc.end.second) == (1, 16)
+    reasons = inc.to_dict()["suppressed_reasons"]
+    assert any("3 summary line(s) between" in r and "1,110 suppressed" in r for r in reasons)
+    assert any("1 nf_conntrack summary" in r and "(20 suppressed)" in r for r in reasons)
+    assert any("3 summary line(s) near the incident left out" in r and "(50 suppressed)" in r
+               for r in reasons)
+
+
+def test_generic_summaries_do_not_bridge_bursts(tmp_path: Path) -> None:
+    """Two drop bursts 10 min apart stay two incidents however many summaries lie between."""
+    _write(tmp_path / "messages", [f"Apr 27 00:00:00 bogon {DROP}"]
+           + [f"Apr 27 00:0{m}:30 bogon kernel: net_ratelimit: 12 callbacks suppressed"
+              for m in range(1, 10)]
+           + [f"Apr 27 00:10:00 bogon {DROP}"])
+    incs = cf.analyze(tmp_path, year=2017).incidents
+    assert [(i.drops_logged, i.drops_suppressed) for i in incs] == [(1, 0), (1, 0)]
+
+
+def test_no_summaries_no_reasons(tmp_path: Path) -> None:
+    _write(tmp_path / "messages", [f"Apr 27 00:00:00 bogon {DROP}"])
+    (inc,) = cf.analyze(tmp_path, year=2017).incidents
+    assert inc.suppressed_reasons == [] and inc.drops_suppressed == 0
 
 
 def test_suppressed_alone_is_not_an_incident(tmp_path: Path) -> None:
