@@ -3,8 +3,10 @@
 A ring-buffer line says only how long after boot it was printed. :func:`anchor_boot` finds
 the boot in the same host's other evidence, in order of trust: the same kernel banner timed
 elsewhere; the boot an ``uptime`` snapshot of the same tree (else host) implies, when the
-ring's last second fits within that uptime; the host's last boot event; else 1970, with a
-warning.
+ring's last second fits within that uptime; the host's last boot event; the boot the ring's
+distinctive kernel lines imply, matched at any distance to the same lines timed elsewhere
+(never the repeated drop or rate-limit text); else none: the ring's rows keep no time (so they
+are in no incident and no cause's evidence), with a warning naming the file.
 
 That anchor is coarse: syslog stamps the boot's kernel lines when the daemon starts, seconds
 after the kernel printed them, and ``uptime`` counts minutes. :func:`align` then compares the
@@ -102,19 +104,86 @@ def anchor_boot(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics
         anchor = when - pd.Timedelta(seconds=own_up)
         how = f"the last boot in {where} (no kernel banner to match)"
     else:
-        anchor = pd.Timestamp(0, tz="UTC")
-        how = None
+        found = _matched_anchor(p, rows)
+        if found is None:
+            p.times.loc[raw.index[mask]] = pd.NaT
+            p.relative = mask
+            diag.warning(p.source.name, "no boot time in the evidence for this host and no "
+                         "kernel line timed elsewhere to match: its seconds since boot are left "
+                         "without a time, outside every incident")
+            return
+        anchor, where = found
+        how = f"the same kernel lines in {where}"
     times = anchor + pd.to_timedelta(up.loc[mask].astype("float64"), unit="s")
     p.times.loc[raw.index[mask]] = times
     p.relative = mask
-    if how is None:
-        diag.warning(p.source.name, "no boot time in the evidence for this host: seconds since "
-                     "boot are shown from 1970-01-01T00:00:00Z")
-        return
     shift = align(p, rows, diag)
     if shift:
         anchor += pd.Timedelta(seconds=shift)
     diag.info(p.source.name, f"seconds since boot anchored at {anchor.isoformat()} from {how}")
+
+
+#: Kinds whose lines repeat identically (a burst every few seconds): they cannot anchor a ring.
+_REPEATED = ("conntrack_drop", "ratelimit_suppressed")
+#: Of a text, at most this many lines on either side are paired to anchor an unanchored ring.
+_MAX_REPEATS = 20
+#: Anchors within this many seconds of each other agree (syslog keeps whole seconds).
+_ANCHOR_TOLERANCE = 2.0
+
+
+def _matched_anchor(
+    p: ParsedSource, rows: Sequence[ParsedSource]
+) -> tuple[pd.Timestamp, str] | None:
+    """The boot time on which most distinctive ring lines meet their timed twins, any distance.
+
+    Each pair of a ring line and the same kernel text timed by another source of the host
+    implies a boot (its time minus the line's uptime); the boot that at least
+    :data:`MIN_AGREEING` distinct texts imply (within :data:`_ANCHOR_TOLERANCE` seconds) wins.
+    Drop and rate-limit lines repeat identically and are left out.
+    """
+    raw = p.raw
+    assert raw is not None
+    mask = (raw["uptime"].notna() & ~raw["kind"].isin(_REPEATED).fillna(False)).to_numpy(
+        dtype=bool)
+    own = pd.DataFrame({"text": _bare(raw.loc[mask, "message"]),
+                        "up": raw.loc[mask, "uptime"].astype("float64")})
+    own = own.loc[own.groupby("text")["text"].transform("size") <= _MAX_REPEATS]
+    if own.empty:
+        return None
+    pairs: list[pd.DataFrame] = []
+    for q in rows:
+        if q is p or q.raw is None or q.times is None or q.relative is not None \
+                or (p.host and q.host != p.host):
+            continue
+        lines = kernel_lines(q)
+        kinds = q.raw.loc[lines.index, "kind"]
+        lines = lines.loc[~kinds.isin(_REPEATED).fillna(False).to_numpy(dtype=bool)]
+        lines = lines.loc[lines.groupby("text")["text"].transform("size") <= _MAX_REPEATS]
+        if lines.empty:
+            continue
+        both = own.merge(lines[["text", "t"]], on="text")
+        if len(both):
+            boot = both["t"].astype("int64") / 1e9 - both["up"]
+            pairs.append(pd.DataFrame({"text": both["text"], "boot": boot,
+                                       "src": q.source.name}))
+    if not pairs:
+        return None
+    cand = pd.concat(pairs, ignore_index=True).sort_values("boot", kind="stable")
+    boots = cand["boot"].to_numpy()
+    texts = cand["text"].to_numpy()
+    best, best_at = 0, -1
+    for i in range(len(boots)):
+        j = int(np.searchsorted(boots, boots[i] + _ANCHOR_TOLERANCE, side="right"))
+        n = len(set(texts[i:j].tolist()))
+        if n > best:
+            best, best_at = n, i
+    if best < MIN_AGREEING:
+        return None
+    j = int(np.searchsorted(boots, boots[best_at] + _ANCHOR_TOLERANCE, side="right"))
+    chosen = cand.iloc[best_at:j]
+    anchor = pd.Timestamp(int(round(float(np.median(chosen["boot"])) * 1e9)), tz="UTC")
+    where = ", ".join(sorted(set(chosen["src"]))[:3])
+    return anchor, where
 
 
 def align(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics) -> float:

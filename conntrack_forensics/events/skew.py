@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..diagnostics import Diagnostics
+from ..model import Kind
 from .anchor import MIN_AGREEING, estimate_shift, kernel_lines
 from .parsed import ParsedSource
 
@@ -29,6 +30,10 @@ from .parsed import ParsedSource
 MIN_SKEW = 2.0
 #: The widest skew looked for: a wrong zone is up to 14 hours off.
 MAX_SKEW = 15 * 3600.0
+#: Kinds whose lines repeat identically (a burst every few seconds): they cannot pair.
+_REPEATED = (Kind.CONNTRACK_DROP.value, Kind.RATELIMIT_SUPPRESSED.value)
+#: Around a boot, kernel lines are stamped by when syslog started, not by the clock's skew.
+_BOOT_BURST = pd.Timedelta(minutes=5)
 #: Of the lines both sources hold, at least this share must agree on the shift.
 MIN_SHARE = 0.5
 
@@ -60,7 +65,7 @@ def align_clocks(rows: Sequence[ParsedSource], diag: Diagnostics) -> list[ClockS
         if len(candidates) < 2:  # one source: nothing to compare its clock with
             continue
         for p in candidates:
-            lines = kernel_lines(p)
+            lines = _distinctive(p, kernel_lines(p))
             if len(lines):
                 by_host.setdefault(host, []).append((p, lines))
     found: list[ClockSkew] = []
@@ -70,6 +75,8 @@ def align_clocks(rows: Sequence[ParsedSource], diag: Diagnostics) -> list[ClockS
         sources.sort(key=lambda s: (-_zoned_share(s[0]), -len(s[1]), s[0].index))
         ref, ref_lines = sources[0]
         for p, lines in sources[1:]:
+            if p.source.group == ref.source.group and p.source.scope == ref.source.scope:
+                continue  # one rotated stream: its files follow each other, they do not overlap
             skew = _measure(p, lines, ref, ref_lines)
             if skew is None:
                 continue
@@ -83,9 +90,35 @@ def align_clocks(rows: Sequence[ParsedSource], diag: Diagnostics) -> list[ClockS
     return found
 
 
+def _distinctive(p: ParsedSource, lines: pd.DataFrame) -> pd.DataFrame:
+    """Kernel lines that can pair: neither drops, rate-limit summaries, nor a boot's first lines.
+
+    Drops and rate-limit summaries repeat identically; syslog stamps a boot's first lines when
+    its daemon starts, seconds after the kernel printed them, so they differ from the journal's
+    without any skew.
+    """
+    assert p.raw is not None and p.times is not None
+    kind = p.raw.loc[lines.index, "kind"]
+    keep = ~kind.isin(_REPEATED).fillna(False).to_numpy(dtype=bool)
+    boots = p.times.loc[(p.raw["kind"] == Kind.BOOT.value).fillna(False).to_numpy(dtype=bool)]
+    for boot in boots.dropna().unique():
+        keep &= ~((lines["t"] >= boot - _BOOT_BURST) & (lines["t"] <= boot + _BOOT_BURST)
+                  ).to_numpy(dtype=bool)
+    return lines.loc[keep]
+
+
+def _overlap(lines: pd.DataFrame, ref_lines: pd.DataFrame) -> pd.DataFrame:
+    """The lines of ``lines`` within the period both sources cover (up to :data:`MAX_SKEW`)."""
+    margin = pd.Timedelta(seconds=MAX_SKEW)
+    lo = max(lines["t"].min(), ref_lines["t"].min() - margin)
+    hi = min(lines["t"].max(), ref_lines["t"].max() + margin)
+    return lines.loc[(lines["t"] >= lo) & (lines["t"] <= hi)]
+
+
 def _measure(
     p: ParsedSource, lines: pd.DataFrame, ref: ParsedSource, ref_lines: pd.DataFrame
 ) -> tuple[float, int] | None:
+    lines = _overlap(lines, ref_lines)
     shared = lines.loc[lines["text"].isin(set(ref_lines["text"]))]
     if len(shared) < MIN_AGREEING:
         return None

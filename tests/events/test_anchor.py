@@ -79,3 +79,59 @@ def test_best_shifts_are_the_heaviest_spans() -> None:
     assert mids.tolist() == pytest.approx([-14.65])
     both = _best_shifts(np.array([-5.0, 5.0]), np.ones(2), np.ones(2))
     assert both.tolist() == pytest.approx([-4.5, 5.5])
+
+
+def _ring_and_messages(tmp_path: Path, shared: bool) -> None:
+    """A ring whose boot is in no other evidence; ``messages`` holds the flood (and, when
+    ``shared``, three distinctive kernel lines the ring also holds)."""
+    boot = dt.datetime(2023, 3, 5, 8, 12, 40, 417000, tzinfo=dt.timezone.utc)
+    distinct = ["e1000e: eth1 NIC Link is Down",
+                "e1000e: eth1 NIC Link is Up 1000 Mbps Full Duplex, Flow Control: None",
+                "nf_conntrack version 0.5.0 (16384 buckets, 65536 max)"]
+    ring: list[tuple[float, str]] = [(0.0, BANNER)]
+    msgs: list[str] = []
+    t = dt.datetime(2023, 3, 14, 13, 54, 30, tzinfo=dt.timezone.utc)
+    for k, text in enumerate(distinct):
+        at = t + dt.timedelta(seconds=40 * k)
+        ring.append(((at - boot).total_seconds() + 0.3, text))
+        if shared:
+            msgs.append(f"{at:%b %d %H:%M:%S} app3 kernel: {text}\n")
+    flood = dt.datetime(2023, 3, 14, 14, 1, 12, tzinfo=dt.timezone.utc)
+    for k in range(6):
+        at = flood + dt.timedelta(seconds=5 * k)
+        for i in range(10):
+            ring.append(((at - boot).total_seconds() + 0.2 + 0.01 * i, DROP))
+            msgs.append(f"{at:%b %d %H:%M:%S} app3 kernel: {DROP}\n")
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "hostname").write_text("app3\n")
+    (tmp_path / "var" / "log").mkdir(parents=True)
+    (tmp_path / "var" / "log" / "messages").write_text("".join(msgs))
+    (tmp_path / "dmesg").write_text("".join(f"[{u:12.6f}] {m}\n" for u, m in ring))
+
+
+def test_a_ring_without_boot_is_anchored_by_its_distinctive_lines(tmp_path: Path) -> None:
+    _ring_and_messages(tmp_path, shared=True)
+    a = cf.analyze(tmp_path, tz="UTC", year=2023)
+    (inc,) = a.incidents
+    assert inc.drops_logged == 60  # the ring's drops are the twins of messages'
+    assert inc.start == pd.Timestamp("2023-03-14T14:01:12Z")
+    ring = a.events.loc[a.events["source"].str.endswith("dmesg")]
+    assert ring["time"].notna().all()
+    assert (ring["time_quality"] == "relative").all()
+    assert "from the same kernel lines in" in " ".join(a.diagnostics["message"])
+
+
+def test_a_ring_that_matches_only_on_drops_stays_untimed(tmp_path: Path) -> None:
+    """The drop text repeats identically: it cannot anchor; the ring's rows stay out."""
+    _ring_and_messages(tmp_path, shared=False)
+    a = cf.analyze(tmp_path, tz="UTC", year=2023)
+    (inc,) = a.incidents
+    assert inc.drops_logged == 60
+    assert inc.start == pd.Timestamp("2023-03-14T14:01:12Z")
+    assert a.events["time"].dropna().min() >= pd.Timestamp("2023-01-01", tz="UTC")
+    ring = a.events.loc[a.events["source"].str.endswith("dmesg")]
+    assert ring["time"].isna().all()
+    assert (ring["time_quality"] == "unknown").all()
+    (warning,) = [d for d in a.to_dict()["diagnostics"]
+                  if d["level"] == "warning" and "no boot time" in d["message"]]
+    assert warning["path"].endswith("dmesg")
