@@ -274,7 +274,9 @@ def _action(
     (notes).
     """
     ev = view.events
-    near = ev.loc[(ev["time"] >= start) & (ev["time"] <= end + ACTION_SLACK)]
+    # only commands and logged sysctls can be actions: the drops and background rows are not
+    near = ev.loc[(ev["time"] >= start) & (ev["time"] <= end + ACTION_SLACK)
+                  & ev["kind"].isin([Kind.COMMAND.value, Kind.SYSCTL.value])]
     found: list[tuple[pd.Timedelta, pd.Timestamp, int, str, int | None, list[str]]] = []
     notes: list[str] = []
     for i, row in near.iterrows():
