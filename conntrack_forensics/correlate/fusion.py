@@ -27,8 +27,8 @@ MAX_CORROBORATION = 0.1
 #: How well a format times a command (higher is more precise).
 _TIME_PRECISION = {"audit": 3, "journal": 3, "syslog": 2, "dmesg": 2}
 #: How close a format's text is to what the user typed (higher is closer).
-_TYPED = {"bash_history": 3, "zsh_history": 3, "fish_history": 3, "syslog": 2, "journal": 2}
 _HISTORIES = frozenset({"bash_history", "zsh_history", "fish_history"})
+_TYPED = {**dict.fromkeys(_HISTORIES, 3), "syslog": 2, "journal": 2}
 
 
 @dataclass
@@ -40,6 +40,8 @@ class Record:
     format: str
     program: str | None = None
     run_as: str | None = None
+    #: Its rule is a look-alike that loads nothing (it explains no load).
+    harmless: bool = False
 
     @property
     def time(self) -> pd.Timestamp | None:

@@ -19,6 +19,12 @@ def ref(source: str, line: Any) -> str:
     return f"{source}:{int(line)}" if line is not None and not pd.isna(line) else source
 
 
+def command_text(row: Any) -> str:
+    """An event's command, else its message (``row``: a Series or an itertuples row)."""
+    command = row.command
+    return command if isinstance(command, str) else str(row.message)
+
+
 def evidence_text(row: Any) -> str:
     """An event's original line, else its message (``row``: a Series or an itertuples row)."""
     evidence = row.evidence

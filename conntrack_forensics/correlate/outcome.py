@@ -28,7 +28,7 @@ from ..parsers.classify import keeper
 from ..times import rfc3339
 from .incidents import DROP_KINDS, FILL_WINDOW, HostView
 from .knowledge import SIZE_VALUE, match_recovery, sysctl_load
-from .model import Candidate, Recovery, evidence_text, ref
+from .model import Candidate, Recovery, command_text, evidence_text, ref
 from .reload import applied
 
 #: A conntrack load this long before the first drop or less can be the autoload.
@@ -284,7 +284,7 @@ def _action(
         value: int | None = None
         reasons: list[str] = []
         if row["kind"] == Kind.COMMAND.value:
-            command = str(row["command"] if isinstance(row["command"], str) else row["message"])
+            command = command_text(row)
             rule = match_recovery(command)
             if rule is not None and rule.kind == "conntrack_max_raised":
                 raised, value, reasons = _sized(view, row, command, conntrack_max)

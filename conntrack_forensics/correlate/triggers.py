@@ -20,8 +20,8 @@ from ..times import rfc3339
 from .fusion import Record, fuse
 from .identity import Identities
 from .incidents import HostView
-from .knowledge import CommandRule, command_rules, match_command, normalize_command
-from .model import Candidate, ref
+from .knowledge import CommandRule, match_command, normalize_command
+from .model import Candidate, command_text, ref
 from .untimed import LOAD_WINDOW, Bounds
 from .untimed import bounds as untimed_bounds
 
@@ -77,7 +77,7 @@ def rank(view: HostView, start: pd.Timestamp, ids: Identities | None = None) -> 
     ct_loads = ct.loc[ct["kind"] == Kind.MODULE_LOAD.value]
     records: list[Record] = []
     for row in timed.itertuples(index=False):
-        command = str(row.command) if isinstance(row.command, str) else str(row.message)
+        command = command_text(row)
         rules = match_command(command)
         if rules:
             records.append(_timed_record(row, command, rules[0], start, ct, ct_loads, view,
@@ -109,7 +109,7 @@ def _record(row: Any, command: str, rule: CommandRule, score: float, reasons: li
     program = None if pd.isna(row.program) else str(row.program)
     run_as = _RUN_AS.search(str(row.evidence)) if isinstance(row.evidence, str) else None
     return Record(cand, normalize_command(command), str(row.format), program,
-                  run_as.group(1) if run_as else None)
+                  run_as.group(1) if run_as else None, rule.harmless)
 
 
 def _timed_record(
@@ -146,7 +146,7 @@ def _untimed_records(
     """
     matched: list[tuple[Any, str, CommandRule]] = []
     for row in cast(Any, untimed).itertuples(index=False):
-        command = str(row.command) if isinstance(row.command, str) else str(row.message)
+        command = command_text(row)
         rules = match_command(command)
         if rules:
             matched.append((row, command, rules[0]))
@@ -156,30 +156,27 @@ def _untimed_records(
     for source in {str(r.source) for r, _c, _r in matched}:
         wanted = {int(r.line) for r, _c, _r in matched if r.source == source}
         found[source] = untimed_bounds(view.events, source, wanted)
-    explained = [r.time for r in timed if not _rule_harmless(r.candidate.rule)
-                 and r.candidate.confidence >= UNEXPLAINED_LOAD]
+    explained = [r.time for r in timed if not r.harmless
+                 and r.candidate.confidence >= UNEXPLAINED_LOAD and r.time is not None]
     loads = ct_loads.loc[(ct_loads["time"] >= lower) & (ct_loads["time"] <= start)]
-    open_loads = loads.loc[[not any(-SAME_SECOND <= t - c <= LOAD_WINDOW
-                                    for c in explained if c is not None)
-                            for t in loads["time"]]]
-    placed: list[tuple[Any, str, CommandRule, Any, Any, list[str]]] = []
+    open_loads = loads.loc[[not _explained(t, explained) for t in loads["time"]]]
+    placed: list[tuple[Any, str, str, CommandRule, Any, Any, list[str]]] = []
     for row, command, rule in matched:
         b = found[str(row.source)].get(int(row.line))
         lo = b.not_before if b else (None if pd.isna(row.not_before) else row.not_before)
         hi = b.not_after if b else (None if pd.isna(row.not_after) else row.not_after)
         if (lo is not None and lo > start) or (hi is not None and hi < lower - LOAD_WINDOW):
             continue  # its neighbours place it outside the incident's lead-up
-        placed.append((row, command, rule, lo, hi, b.reasons if b else []))
-    could = {normalize_command(c): [] for _r, c, rule, _lo, _hi, _w in placed
-             if not rule.harmless}  # type: dict[str, list[pd.Timestamp]]
-    for _row, command, rule, lo, hi, _why in placed:
-        if rule.harmless:
-            continue
-        could[normalize_command(command)] += [t for t in open_loads["time"]
-                                              if _can_explain(lo, hi, t)]
+        placed.append((row, command, normalize_command(command), rule, lo, hi,
+                       b.reasons if b else []))
+    could: dict[str, list[pd.Timestamp]] = {}
+    for _row, _command, key, rule, lo, hi, _why in placed:
+        if not rule.harmless:
+            could.setdefault(key, []).extend(
+                t for t in open_loads["time"] if _can_explain(lo, hi, t))
     first_open = {k: min(v) for k, v in could.items() if v}
     out = []
-    for row, command, rule, lo, hi, why in placed:
+    for row, command, key, rule, lo, hi, why in placed:
         reasons = [f"matches rule {rule.id}: {rule.reason}"]
         score = rule.weight * UNTIMED_FACTOR
         bounds_text = " and ".join(x for x in (f"after {rfc3339(lo)}" if lo is not None else "",
@@ -188,10 +185,8 @@ def _untimed_records(
         reasons.append(f"no timestamp in the history file; it ran {bounds_text}")
         reasons += why
         if not rule.harmless:
-            score += _untimed_evidence(normalize_command(command), lo, hi, first_open,
-                                       open_loads, ct, reasons)
+            score += _untimed_evidence(key, lo, hi, first_open, open_loads, ct, reasons)
         rec = _record(row, command, rule, score, reasons, (lo, hi))
-        key = normalize_command(command)
         if any(v == first_open.get(key) for k, v in first_open.items() if k != key):
             rec.candidate.confidence = min(rec.candidate.confidence, AMBIGUOUS)
         out.append(rec)
@@ -234,8 +229,12 @@ def _untimed_evidence(
     return score
 
 
-def _rule_harmless(rule_id: str) -> bool:
-    return any(r.id == rule_id and r.harmless for r in command_rules())
+def _explained(load: pd.Timestamp, times: list[pd.Timestamp]) -> bool:
+    """Whether a command at one of ``times`` can have caused a load at ``load``.
+
+    A syslog banner is stamped to the second, an audited command to the millisecond.
+    """
+    return any(-SAME_SECOND <= load - t <= LOAD_WINDOW for t in times)
 
 
 def _unexplained_loads(
@@ -252,8 +251,7 @@ def _unexplained_loads(
     window = loads.loc[(loads["time"] >= lower) & (loads["time"] <= start)]
     untimed = [c for c in found if c.time is None and c.confidence > UNEXPLAINED_LOAD]
     for row in window.drop_duplicates(subset=["time"]).itertuples(index=False):
-        # a syslog banner is stamped to the second, an audited command to the millisecond
-        if any(-SAME_SECOND <= row.time - t <= LOAD_WINDOW for t in timed):
+        if _explained(row.time, timed):
             continue
         if any((c.not_before is None or c.not_before <= row.time)
                and (c.not_after is None or row.time <= c.not_after) for c in untimed):

@@ -28,7 +28,7 @@ from ..model import Kind
 from ..parsers.classify import CONNTRACK_MODULES
 from ..times import rfc3339
 from .knowledge import match_command, normalize_command
-from .model import ref
+from .model import command_text, ref
 
 #: A module load this long after a command is taken as its doing.
 LOAD_WINDOW = pd.Timedelta(seconds=30)
@@ -66,26 +66,22 @@ def bounds(events: pd.DataFrame, source: str, wanted: set[int]) -> dict[int, Bou
     hist = hist.sort_values("line", kind="stable")
     marks = events.loc[events["time"].notna() & (events["source"] != source) & events["kind"].isin(
         [Kind.COMMAND.value, Kind.SHUTDOWN.value, Kind.BOOT.value, Kind.MODULE_LOAD.value])]
-    keys = pd.Series([normalize_command(_text(r)) if r["kind"] == Kind.COMMAND.value else ""
+    keys = pd.Series([normalize_command(command_text(r)) if r["kind"] == Kind.COMMAND.value else ""
                       for _, r in marks.iterrows()], index=marks.index, dtype=object)
     out: dict[int, Bounds] = {}
     rows = list(hist.iterrows())
     start = 0
     for i, (_index, row) in enumerate(rows):
-        ends = normalize_command(_text(row)).split(" ", 1)[0] in _SESSION_END
+        ends = normalize_command(command_text(row)).split(" ", 1)[0] in _SESSION_END
         if ends or i == len(rows) - 1:
             session_rows = rows[start:i + 1]
             start = i + 1
             if not any(int(r["line"]) in wanted for _j, r in session_rows):
                 continue
             session = [(int(r["line"]), r, _timed(r) if not pd.isna(r["time"])
-                        else _anchor(marks, keys, r, _text(r))) for _j, r in session_rows]
+                        else _anchor(marks, keys, r, command_text(r))) for _j, r in session_rows]
             out.update({k: v for k, v in _bound_session(session).items() if k in wanted})
     return out
-
-
-def _text(row: pd.Series) -> str:
-    return str(row["command"]) if isinstance(row["command"], str) else str(row["message"])
 
 
 def _timed(row: pd.Series) -> _Anchor:
@@ -137,7 +133,7 @@ def _bound_session(session: list[tuple[int, pd.Series, _Anchor | None]]) -> dict
             continue
         if kept and anchor.hi < kept[-1][2].lo:
             continue  # contradicts the order: an interleaved session, or a wrong anchor
-        kept.append((line, _text(row), anchor))
+        kept.append((line, command_text(row), anchor))
     out: dict[int, Bounds] = {}
     for line, row, _ in session:
         if not pd.isna(row["time"]):
