@@ -27,7 +27,7 @@ MAX_CORROBORATION = 0.1
 #: How well a format times a command (higher is more precise).
 _TIME_PRECISION = {"audit": 3, "journal": 3, "syslog": 2, "dmesg": 2}
 #: How close a format's text is to what the user typed (higher is closer).
-_HISTORIES = frozenset({"bash_history", "zsh_history", "fish_history"})
+_HISTORIES = frozenset({"bash_history", "zsh_history", "fish_history", "tcsh_history"})
 _TYPED = {**dict.fromkeys(_HISTORIES, 3), "syslog": 2, "journal": 2}
 
 

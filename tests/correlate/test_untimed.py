@@ -107,3 +107,22 @@ def test_one_action_in_history_sudo_and_audit_is_one_candidate(tmp_path: Path) -
     assert inc.trigger.identity == "alice (uid 1000), through sudo as root"
     assert {r.format for r in inc.trigger.records} == {"zsh_history", "syslog", "audit"}
     assert inc.trigger.time == pd.Timestamp("2019-07-16T10:05:32.412Z")  # audit's, to the ms
+
+
+def test_a_tcsh_history_is_a_history_when_records_fuse(tmp_path: Path) -> None:
+    """The command shown is the one the user typed, whichever shell's history holds it."""
+    (tmp_path / "var" / "log").mkdir(parents=True)
+    (tmp_path / "home" / "bob").mkdir(parents=True)
+    (tmp_path / "var" / "log" / "messages").write_text(
+        f"Jul 16 10:05:32 gw3 {BANNER}\nJul 16 10:05:39 gw3 {DROP}\n")
+    (tmp_path / "var" / "log" / "secure").write_text(
+        "Jul 16 10:05:32 gw3 sudo:      bob : TTY=pts/3 ; PWD=/home/bob ; USER=root ; "
+        "COMMAND=/sbin/iptables -t nat -L\n")
+    # 1563271532 is 2019-07-16T10:05:32Z
+    (tmp_path / "home" / "bob" / ".history").write_text(
+        "#+1563271500\nls\n#+1563271532\nsudo iptables -t nat -L\n")
+    inc = _incident(tmp_path)
+    assert inc.trigger is not None
+    assert {r.format for r in inc.trigger.records} == {"tcsh_history", "syslog"}
+    assert inc.trigger.command == "sudo iptables -t nat -L"
+    assert any("2 kinds of source agree" in r for r in inc.trigger.reasons)
