@@ -7,15 +7,16 @@ the newest line comes from, in order:
 1. ``--year`` (a usage error if it leaves a Feb 29 line in a year without one);
 2. the set's own evidence (:mod:`.year_clues`): a dated rotation suffix, else full dates written
    inside its lines;
-3. dated evidence of the same host, then of any host: the year that puts the set's span
-   closest to it (a set decided by its own evidence is such evidence for its host's others),
-   among the years that keep its last line at or before its tree's clock reading (a ``date``
-   taken at capture, :func:`.captures.latest_clocks`): a capture is an upper bound, not a
-   nearest point;
+3. dated evidence of the same host: the year that puts the set's span closest to it (a set
+   decided by its own evidence is such evidence for its host's others), among the years that
+   keep its last line at or before its tree's clock reading (a ``date`` taken at capture,
+   :func:`.captures.latest_clocks`): a capture is an upper bound, not a nearest point;
 4. the newest file's modification time (its last line cannot be later): for gzip data the
    MTIME of its header first (RFC 1952: the time the original file was last modified, which
    survives copies; :func:`..inputs.source.gzip_mtime`), else the file's own;
-5. the latest year that is not in the future.
+5. dated evidence of other hosts, as in 3, only when nothing of the host's own dates the set
+   (the diagnostic names those hosts); a set whose lines name no host takes any host's at 3;
+6. the latest year that is not in the future.
 
 Upper bounds (a modification time, a clock reading, the present) are UTC instants compared with
 local wall times. When the zone was assumed (no ``--tz``, none in the evidence), the host may
@@ -186,6 +187,8 @@ def _infer(
     mtime = _mtime_year(stream)
     cap = None if clock is None else clock[0]
     chosen = own or _from_evidence(stream, leap, evidence, cap)
+    if chosen is None and mtime is None:  # other hosts' evidence only when nothing of its own
+        chosen = _from_evidence(stream, leap, evidence, cap, other_hosts=True)
     if chosen is not None:
         base, detail = chosen
         if clock is not None:
@@ -299,23 +302,35 @@ def _from_text(stream: Stream, leap: LeapDays, dated_text: Mapping[str, Sequence
 
 
 def _from_evidence(stream: Stream, leap: LeapDays, evidence: Sequence[Dated],
-                   not_after: int | None = None) -> tuple[int, str] | None:
-    """The base year dated evidence of the same host (else of any host) gives.
+                   not_after: int | None = None, *, other_hosts: bool = False
+                   ) -> tuple[int, str] | None:
+    """The base year dated evidence of the same host gives (``other_hosts``: of other hosts).
 
-    No later than ``not_after`` (the latest base year a clock reading allows), when given.
+    A set whose lines name no host takes any host's evidence as its own. No later than
+    ``not_after`` (the latest base year a clock reading allows), when given.
     """
     member_ids = {p.index for p in stream.members}
     hosts = {p.host for p in stream.members if p.host}
     others = [d for d in evidence if not d.inputs & member_ids]
-    same = [d for d in others if d.host in hosts]
-    for pool in (same, [d for d in others if not d.host_only]):
-        if pool:
-            times = pd.concat([d.times for d in pool], ignore_index=True)
-            base = year_from_evidence(stream, times, leap, not_after)
-            if base is not None:
-                names = ", ".join(sorted({d.name for d in pool})[:3])
-                return base, f"inferred from dated evidence in {names}"
-    return None
+    if not hosts:
+        pool = [] if other_hosts else [d for d in others if not d.host_only]
+    elif other_hosts:
+        pool = [d for d in others if d.host not in hosts and not d.host_only]
+    else:
+        pool = [d for d in others if d.host in hosts]
+    if not pool:
+        return None
+    times = pd.concat([d.times for d in pool], ignore_index=True)
+    base = year_from_evidence(stream, times, leap, not_after)
+    if base is None:
+        return None
+    names = ", ".join(sorted({d.name for d in pool})[:3])
+    if other_hosts:
+        named = ", ".join(sorted({str(d.host) for d in pool})[:3])
+        return base, (f"inferred from dated evidence of other hosts ({named}) in {names}: "
+                      f"nothing of {', '.join(sorted(hosts))} dates it, not even a modification "
+                      "time; check it")
+    return base, f"inferred from dated evidence in {names}"
 
 
 def _mtime_year(stream: Stream) -> tuple[int, str, dt.datetime] | None:
