@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .correlate.incidents import UNKNOWN_HOST, per_second
+from .correlate.incidents import per_second
+from .correlate.view import UNKNOWN_HOST
 from .model import KINDS, Kind
 from .report.chart import plot_drops
 

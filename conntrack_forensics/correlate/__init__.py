@@ -22,12 +22,13 @@ from typing import Any, cast
 
 import pandas as pd
 
+from ..events.copies import SAME_LOAD, one_per_event
 from ..model import Kind
-from ..parsers.classify import CONNTRACK_MODULES, UPTIME_PREFIX
+from ..parsers.classify import CONNTRACK_MODULES
 from . import outcome, remedies, timeline, triggers
 from .explain import explanation
 from .identity import Identities
-from .incidents import HostView, bursts, count, host_views, table_fill, table_size
+from .incidents import bursts, count, table_fill, table_size
 from .model import (
     Candidate,
     Incident,
@@ -39,6 +40,7 @@ from .model import (
     ref,
 )
 from .reload import CONFIG_PROGRAMS
+from .view import HostView, host_views
 
 DEFAULT_GAP = 300
 
@@ -70,8 +72,10 @@ def correlate(
 
 def _explain(view: HostView, burst: pd.DataFrame, gap: float, ids: Identities) -> Incident:
     # an incident starts and ends on drop lines; its summaries only add to the counts
-    drop_times = burst.loc[burst["kind"] == Kind.CONNTRACK_DROP.value, "time"]
-    start, end = drop_times.iloc[0], drop_times.iloc[-1]
+    # timed by each drop's earliest copy: kern.log stamps the journal's 10:00:00.998 as :01
+    drops = burst.loc[burst["kind"] == Kind.CONNTRACK_DROP.value]
+    drop_times = one_per_event(drops, text=pd.Series("", index=drops.index))["time"]
+    start, end = drop_times.min(), drop_times.max()
     counts = count(burst)
     cmax, buckets = table_size(view, start)
     fill, fill_time, fill_source = table_fill(view, start, end)
@@ -128,30 +132,16 @@ def _explain(view: HostView, burst: pd.DataFrame, gap: float, ids: Identities) -
 
 
 
-#: The same load line seen in several sources this far apart is still one load.
-SAME_LOAD = pd.Timedelta(minutes=10)
 
 
 def _one_per_load(loads: pd.DataFrame) -> pd.DataFrame:
-    """One row per module load.
+    """One row per module load, timed by its earliest copy.
 
-    The same line (``[uptime]`` prefix aside) from several sources within :data:`SAME_LOAD`
-    is one load, timed by its earliest copy (a syslog daemon that started late stamps a
-    boot's lines late; the kernel's own ring does not).
+    The same line in several sources within :data:`SAME_LOAD` is one load
+    (:func:`..events.copies.one_per_event`): a syslog daemon that started late stamps a boot's
+    lines late; the kernel's own ring does not. Two loads in one source stay two.
     """
-    if loads.empty:
-        return loads
-    text = loads["message"].str.replace(UPTIME_PREFIX, "", regex=True)
-    keep: list[int] = []
-    seen: dict[tuple[str, str], pd.Timestamp] = {}
-    for i in loads.sort_values("time", kind="mergesort").index:
-        key = (str(loads.at[i, "module"]), str(text.at[i]))
-        t = cast(pd.Timestamp, loads.at[i, "time"])
-        if key in seen and t - seen[key] <= SAME_LOAD:
-            continue
-        seen[key] = t
-        keep.append(i)
-    return loads.loc[keep]
+    return one_per_event(loads.sort_values("time", kind="mergesort"), SAME_LOAD)
 
 
 __all__ = [

@@ -18,7 +18,13 @@ Example:
 from __future__ import annotations
 
 from .eras import era
-from .knowledge import CommandRule, command_rules, match_command, normalize_command
+from .knowledge import (
+    LOWERED_RULE,
+    CommandRule,
+    command_rules,
+    match_command,
+    normalize_command,
+)
 
 _CORE = ("nf_conntrack", "ip_conntrack")
 _OLD_NAMES = {"nf_conntrack": "ip_conntrack", "nf_nat": "ip_nat"}
@@ -117,7 +123,11 @@ def explanation(
     rule = _rule(trigger_rule, trigger_command)
     seen = f"the evidence shows {_join(loaded)} being loaded" if loaded else ""
     if cause == "capacity":
-        if trigger_command and rule is not None and not rule.harmless:
+        if trigger_command and trigger_rule == LOWERED_RULE:
+            size = f" to {_entries(conntrack_max)}" if conntrack_max else ""
+            first = (f"Connection tracking was in use, and `{trigger_command}` shrank its "
+                     f"table{size} shortly before the drops began")
+        elif trigger_command and rule is not None and not rule.harmless:
             first = (f"Connection tracking was already in use before the drops began, most "
                      f"likely since `{trigger_command}` ({rule.reason})")
         elif seen:

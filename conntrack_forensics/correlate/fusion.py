@@ -10,13 +10,16 @@ from the one the user typed, and gains :data:`CORROBORATION` per further kind of
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
 from ..times import rfc3339
 from .identity import Identities
-from .model import Candidate, CommandRecord
+from .knowledge import CommandRule, normalize_command
+from .model import Candidate, CommandRecord, ref
 
 #: Records of one action are this close in time (sudo, audit and a history stamp agree to the
 #: second; a shell records the start of a command that may wait for a password).
@@ -29,6 +32,8 @@ _TIME_PRECISION = {"audit": 3, "journal": 3, "syslog": 2, "dmesg": 2}
 #: How close a format's text is to what the user typed (higher is closer).
 _HISTORIES = frozenset({"bash_history", "zsh_history", "fish_history", "tcsh_history"})
 _TYPED = {**dict.fromkeys(_HISTORIES, 3), "syslog": 2, "journal": 2}
+#: sudo's ``USER=root`` field: whom the command ran as.
+_RUN_AS = re.compile(r"\bUSER=([^\s;]+)")
 
 
 @dataclass
@@ -52,6 +57,47 @@ class Record:
         """The record as cited in the report."""
         c = self.candidate
         return CommandRecord(c.source, self.format, c.time, c.command)
+
+
+def seconds_text(delta: pd.Timedelta) -> str:
+    """A time span for a reason: seconds under two minutes, else minutes."""
+    s = delta.total_seconds()
+    return f"{s:.0f} s" if abs(s) < 120 else f"{s / 60:.1f} min"
+
+
+def make_record(row: Any, command: str, rule: CommandRule, score: float, reasons: list[str],
+            bounds: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)) -> Record:
+    """A scored candidate of one event row (a ``itertuples`` row) and its fusion record."""
+    t = row.time if not pd.isna(row.time) else None
+    user = None if pd.isna(row.user) else str(row.user)
+    score += user_evidence(user, command, row.program, str(row.format), reasons)
+    cand = Candidate(
+        time=t, command=command, user=user, source=ref(row.source, row.line),
+        confidence=max(0.0, min(1.0, round(score, 2))), reasons=reasons, rule=rule.id,
+        not_before=bounds[0], not_after=bounds[1], time_quality=str(row.time_quality))
+    program = None if pd.isna(row.program) else str(row.program)
+    run_as = _RUN_AS.search(str(row.evidence)) if isinstance(row.evidence, str) else None
+    return Record(cand, normalize_command(command), str(row.format), program,
+                  run_as.group(1) if run_as else None, rule.harmless)
+
+
+def user_evidence(
+    user: object, command: str, program: object, fmt: str, reasons: list[str]
+) -> float:
+    """Confidence from who ran it: root or sudo adds, a plain user cannot load modules."""
+    if program == "sudo" or command.lstrip().startswith("sudo "):
+        reasons.append(f"run through sudo by {user}" if isinstance(user, str) else
+                       "run through sudo")
+        return 0.05
+    if isinstance(user, str) and user == "root":
+        reasons.append("run as root")
+        return 0.05
+    if isinstance(user, str) and fmt == "audit":
+        return 0.0  # audit names the login user, who keeps it through sudo and su
+    if isinstance(user, str):
+        reasons.append(f"run as {user} without sudo; loading modules needs root")
+        return -0.2
+    return 0.0
 
 
 def fuse(records: list[Record], ids: Identities) -> list[Candidate]:

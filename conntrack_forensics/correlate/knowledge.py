@@ -81,8 +81,64 @@ def recovery_rules() -> tuple[RecoveryRule, ...]:
     )
 
 
-#: The size a size-setting command writes (``...conntrack_max=N`` or ``echo N > ...``).
-SIZE_VALUE = re.compile(r"(?:conntrack_max\s*=\s*|echo\s+)(\d+)")
+_MAX_KEY = (r"net[./](?:netfilter[./]nf_conntrack_max|nf_conntrack_max"
+            r"|ipv4[./]netfilter[./]ip_conntrack_max)")
+_PROC_MAX = (r"/proc/sys/net/(?:netfilter/nf_conntrack_max|nf_conntrack_max"
+             r"|ipv4/netfilter/ip_conntrack_max)\b")
+_SYSCTL_SET = re.compile(r"\b" + _MAX_KEY + r"\s*=\s*['\"]?(\d+)")
+_ECHO = re.compile(r"^(?:echo|printf)(?:\s+-[a-zA-Z]+)*\s+['\"]?(\d+)(?:\\n)?['\"]?(?=\s|$)")
+_TO_PROC = re.compile(r">>?\s*['\"]?" + _PROC_MAX)
+_TEE_TO = re.compile(r"^tee(?=\s).*\s['\"]?" + _PROC_MAX)
+#: The id of the candidates that shrink the table (not a knowledge-base rule: no command line
+#: shape tells it, only the size before it).
+LOWERED_RULE = "conntrack_max_lowered"
+#: ``rmmod`` of conntrack itself (not of a module that only uses it).
+_CORE_MODULE = re.compile(r"\b(?:nf|ip)[_-]conntrack\b")
+
+
+def size_set(command: str) -> int | None:
+    """The ``nf_conntrack_max`` a command line sets, read from the part that sets it.
+
+    ``sysctl [-w] ...nf_conntrack_max=N``, ``echo N > /proc/sys/net/.../nf_conntrack_max`` and
+    ``echo N | tee /proc/...``; the last such part when several do; ``None`` when none does.
+
+    >>> size_set("sysctl -w net.netfilter.nf_conntrack_max=262144; "
+    ...          "echo 1 > /proc/sys/net/ipv4/ip_forward")
+    262144
+    >>> size_set("echo 524288 | sudo tee /proc/sys/net/netfilter/nf_conntrack_max")
+    524288
+    >>> size_set("echo 1 > /proc/sys/net/ipv4/ip_forward") is None
+    True
+    """
+    value = None
+    parts = commands(command)
+    for i, part in enumerate(parts):
+        if part.startswith("sysctl"):
+            found = _SYSCTL_SET.findall(part)
+            if found:
+                value = int(found[-1])
+        elif (m := _ECHO.match(part)) and _TO_PROC.search(part):
+            value = int(m.group(1))
+        elif _TEE_TO.match(part) and i and (m := _ECHO.match(parts[i - 1])):
+            value = int(m.group(1))
+    return value
+
+
+def unloads_conntrack(command: str) -> bool:
+    """Whether a command line unloads conntrack itself.
+
+    ``rmmod`` naming ``nf_conntrack`` (or ``ip_conntrack``), or ``modprobe -r`` of any
+    conntrack or NAT module: modprobe also removes the dependencies it leaves unused.
+
+    >>> unloads_conntrack("sudo modprobe -rv iptable_nat"), unloads_conntrack("rmmod iptable_nat")
+    (True, False)
+    """
+    for norm in commands(command):
+        for rule in recovery_rules():
+            if rule.kind == "module_unloaded" and rule.pattern.search(norm) and (
+                    norm.startswith("modprobe") or _CORE_MODULE.search(norm)):
+                return True
+    return False
 
 
 def match_recovery(command: str) -> RecoveryRule | None:

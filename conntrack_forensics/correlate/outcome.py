@@ -26,10 +26,10 @@ import pandas as pd
 from ..model import Kind
 from ..parsers.classify import keeper
 from ..times import rfc3339
-from .incidents import DROP_KINDS, FILL_WINDOW, HostView
-from .knowledge import SIZE_VALUE, match_recovery, sysctl_load
+from .knowledge import LOWERED_RULE, match_recovery, size_set, sysctl_load
 from .model import Candidate, Recovery, command_text, evidence_text, ref
 from .reload import applied
+from .view import DROP_KINDS, FILL_WINDOW, HostView
 
 #: A conntrack load this long before the first drop or less can be the autoload.
 AUTOLOAD_WINDOW = pd.Timedelta(hours=1)
@@ -51,10 +51,16 @@ def cause(
     view: HostView, start: pd.Timestamp, trigger: Candidate | None
 ) -> tuple[str, list[str]]:
     """The cause and the evidence for it."""
+    if trigger is not None and trigger.rule == LOWERED_RULE:
+        # its key exists only while conntrack is loaded: the table was there, and made smaller
+        return "capacity", [f"`{trigger.command}` ({trigger.source}) made the table smaller "
+                            "shortly before the drops; conntrack was loaded, or the setting "
+                            "would have failed", *trigger.reasons[:3]]
     boot = view.boot_start(start)
+    since, unload = view.cleared_at(start)  # the boot, or a later unload of conntrack
     ct = view.conntrack_evidence()
     ct = ct.loc[_before(view, ct, start)
-                & ((ct["time"] >= boot) if boot is not None else True)]
+                & ((ct["time"] >= since) if since is not None else True)]
     # a service that keeps conntrack loaded (dockerd, kube-proxy...) loads it when it starts
     loads = ct.loc[ct["kind"].isin([Kind.MODULE_LOAD.value, Kind.SERVICE.value])]
     recent = loads.loc[loads["time"] >= start - AUTOLOAD_WINDOW]
@@ -71,7 +77,9 @@ def cause(
                 f"{what} at {rfc3339(first_load['time'])}, "
                 f"{(start - first_load['time']).total_seconds():.0f} s before the first drop "
                 f"({ref(first_load['source'], first_load['line'])})",
-                "no conntrack activity earlier in this boot",
+                "no conntrack activity earlier in this boot" if unload is None else
+                f"no conntrack activity since `{command_text(unload)}` unloaded it at "
+                f"{rfc3339(unload['time'])} ({ref(unload['source'], unload['line'])})",
             ]
             if trigger is not None:
                 reasons.append(f"the load follows `{trigger.command}` ({trigger.source})")
@@ -94,10 +102,19 @@ def cause(
             return "module_autoload", reasons
     if len(ct):
         return "capacity", _capacity_reasons(view, ct, start)
-    if trigger is not None:
+    if trigger is not None and view.announces_loads():
         return "module_autoload", [
             f"`{trigger.command}` ({trigger.source}) loads conntrack and no conntrack activity "
             "is in evidence before it",
+        ]
+    if trigger is not None and trigger.time is not None:
+        # no load line anywhere: absence says nothing; the drops following closely do
+        return "module_autoload", [
+            f"`{trigger.command}` ({trigger.source}) loads conntrack when it is not loaded, "
+            f"and the first drop came {(start - trigger.time).total_seconds():.0f} s after it",
+            "this host's logs show no conntrack load at all (newer kernels print no load "
+            "banner), so that conntrack was not loaded before it is inferred from the drops "
+            "following it, not read from the logs",
         ]
     return "unknown", ["no evidence of when conntrack was loaded"]
 
@@ -146,6 +163,9 @@ def _beside(view: HostView, rows: pd.DataFrame, at: pd.Timestamp, *, before: boo
                     own > drop_line if before else own < drop_line):
                 near.at[i] = False
     beyond = (t < at) if before else (t > at)
+    if before:  # a drop stamped to the whole second may be a copy of the first drop itself
+        whole = (t.dt.floor("s") == t) & rows["kind"].isin(DROP_KINDS)
+        beyond &= ~whole | (t + pd.Timedelta(1, "s") <= at)
     return (beyond.fillna(False).astype(bool)) | near
 
 
@@ -314,9 +334,8 @@ def _action(
 def _sized(view: HostView, row: pd.Series, command: str,
            conntrack_max: int | None) -> tuple[bool, int | None, list[str]]:
     """Whether a size-setting command raised the table, to what, and the reasons."""
-    values = [int(v) for v in SIZE_VALUE.findall(command)]
-    if values:
-        value = max(values)
+    value = size_set(command)
+    if value is not None:
         if _raises(command, conntrack_max):
             return True, value, [f"`{command}` sets nf_conntrack_max to {value:,}",
                                  _above(value, conntrack_max)]
@@ -338,5 +357,5 @@ def _above(value: int, conntrack_max: int | None) -> str:
 
 def _raises(command: str, conntrack_max: int | None) -> bool:
     """Whether a size-setting command sets more than ``conntrack_max`` (unknown: yes)."""
-    values = [int(v) for v in SIZE_VALUE.findall(command)]
-    return conntrack_max is None or not values or max(values) > conntrack_max
+    value = size_set(command)
+    return conntrack_max is None or value is None or value > conntrack_max

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..events.copies import one_per_event
 from ..model import Kind
-from .incidents import HostView
 from .model import Candidate, Recovery, TimelineEntry, ref
+from .view import HostView
 
 LEAD = pd.Timedelta(minutes=5)
 TAIL = pd.Timedelta(minutes=5)
@@ -45,7 +46,7 @@ def build(
     # within one second a command comes before the kernel lines it causes
     rows = rows.assign(_cause=(rows["kind"] != Kind.COMMAND.value).astype(int))
     rows = rows.sort_values(["time", "_cause", "line"], kind="mergesort")
-    rows = rows.drop_duplicates(subset=["time", "kind", "message"])
+    rows = one_per_event(rows)  # a line several sources hold is listed once
     out = [
         TimelineEntry(
             time=r.time,

@@ -10,25 +10,24 @@ at or above :data:`TRIGGER_THRESHOLD`.
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 import pandas as pd
 
+from ..events.copies import SAME_LOAD, one_per_event
 from ..model import Kind, TimeQuality
 from ..times import rfc3339
-from .fusion import Record, fuse
+from .fusion import Record, fuse, make_record, seconds_text
 from .identity import Identities
-from .incidents import HostView
 from .knowledge import CommandRule, match_command, normalize_command
+from .lowered import SOON, shrinking
 from .model import Candidate, command_text, ref
 from .untimed import LOAD_WINDOW, Bounds
 from .untimed import bounds as untimed_bounds
+from .view import HostView
 
 #: How far before the first drop a command is considered.
 LOOKBACK = pd.Timedelta(hours=1)
-#: A first drop this soon after a command counts as close in time.
-SOON = pd.Timedelta(minutes=10)
 #: The lowest confidence at which the best candidate is named the trigger.
 TRIGGER_THRESHOLD = 0.5
 MAX_CANDIDATES = 10
@@ -49,13 +48,6 @@ TIGHT = pd.Timedelta(minutes=10)
 AMBIGUOUS = 0.45
 #: Times of one moment in sources of different precision (whole seconds, milliseconds).
 SAME_SECOND = pd.Timedelta(seconds=1)
-#: sudo's ``USER=root`` field: whom the command ran as.
-_RUN_AS = re.compile(r"\bUSER=([^\s;]+)")
-
-
-def _seconds(delta: pd.Timedelta) -> str:
-    s = delta.total_seconds()
-    return f"{s:.0f} s" if abs(s) < 120 else f"{s / 60:.1f} min"
 
 
 def rank(view: HostView, start: pd.Timestamp, ids: Identities | None = None) -> list[Candidate]:
@@ -75,8 +67,11 @@ def rank(view: HostView, start: pd.Timestamp, ids: Identities | None = None) -> 
                        & (cmds["not_before"].isna() | (cmds["not_before"] <= start))]
     ct = view.conntrack_evidence()
     ct_loads = ct.loc[ct["kind"] == Kind.MODULE_LOAD.value]
-    records: list[Record] = []
+    lowered = shrinking(view, timed, start)  # a command that shrank the table is judged as such
+    records: list[Record] = list(lowered.values())
     for row in timed.itertuples(index=False):
+        if (row.source, row.line) in lowered:
+            continue
         command = command_text(row)
         rules = match_command(command)
         if rules:
@@ -97,21 +92,6 @@ def _rank_key(c: Candidate) -> tuple[float, int, str, int]:
     return -c.confidence, -(c.time.value if c.time is not None else 0), path, int(line)
 
 
-def _record(row: Any, command: str, rule: CommandRule, score: float, reasons: list[str],
-            bounds: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)) -> Record:
-    t = row.time if not pd.isna(row.time) else None
-    user = None if pd.isna(row.user) else str(row.user)
-    score += _user_evidence(user, command, row.program, str(row.format), reasons)
-    cand = Candidate(
-        time=t, command=command, user=user, source=ref(row.source, row.line),
-        confidence=max(0.0, min(1.0, round(score, 2))), reasons=reasons, rule=rule.id,
-        not_before=bounds[0], not_after=bounds[1], time_quality=str(row.time_quality))
-    program = None if pd.isna(row.program) else str(row.program)
-    run_as = _RUN_AS.search(str(row.evidence)) if isinstance(row.evidence, str) else None
-    return Record(cand, normalize_command(command), str(row.format), program,
-                  run_as.group(1) if run_as else None, rule.harmless)
-
-
 def _timed_record(
     row: Any, command: str, rule: CommandRule, start: pd.Timestamp, ct: pd.DataFrame,
     ct_loads: pd.DataFrame, view: HostView, boot: pd.Timestamp | None,
@@ -121,18 +101,30 @@ def _timed_record(
     t = row.time
     if row.kind != Kind.COMMAND.value:
         reasons.append(f"{row.kind} event: {row.message}")
+    since, unload = view.cleared_at(t)
+    if unload is not None:
+        reasons.append(f"conntrack was unloaded before it: `{command_text(unload)}` at "
+                       f"{rfc3339(unload['time'])} ({ref(unload['source'], unload['line'])})")
     if rule.harmless:
-        _already_active(t, ct, view.boot_start(t), reasons)
+        _already_active(t, ct, since, reasons)
     else:
-        score += _timed_evidence(t, start, ct, ct_loads, view.boot_start(t), reasons)
+        score += _timed_evidence(t, start, ct, ct_loads, since, reasons)
+        score += _undone(view, t, start, reasons)
         if row.time_quality != TimeQuality.EXACT.value:
             score -= 0.05
             reasons.append(f"its time is {row.time_quality.replace('_', ' ')}")
     if row.kind == Kind.SERVICE.value and boot is not None and t - boot <= BOOT_SETTLE:
         score -= 0.3
-        reasons.append(f"started {_seconds(t - boot)} after the boot: the boot's own "
+        reasons.append(f"started {seconds_text(t - boot)} after the boot: the boot's own "
                        "set-up, not a change")
-    return _record(row, command, rule, score, reasons)
+    rec = make_record(row, command, rule, score, reasons)
+    if not rule.harmless and start - t > SOON and not view.announces_loads():
+        rec.candidate.reasons.append(
+            "this host's logs show no conntrack load at all (newer kernels print no load "
+            "banner), so whether it loaded conntrack or conntrack was loaded long before is "
+            f"not in the evidence, and the drops came {seconds_text(start - t)} later")
+        rec.candidate.confidence = min(rec.candidate.confidence, AMBIGUOUS)
+    return rec
 
 
 def _untimed_records(
@@ -186,7 +178,7 @@ def _untimed_records(
         reasons += why
         if not rule.harmless:
             score += _untimed_evidence(key, lo, hi, first_open, open_loads, ct, reasons)
-        rec = _record(row, command, rule, score, reasons, (lo, hi))
+        rec = make_record(row, command, rule, score, reasons, (lo, hi))
         if any(v == first_open.get(key) for k, v in first_open.items() if k != key):
             rec.candidate.confidence = min(rec.candidate.confidence, AMBIGUOUS)
         out.append(rec)
@@ -225,7 +217,7 @@ def _untimed_evidence(
                        "nothing timed explains that load, and its bounds allow it")
     if lo is not None and hi is not None and hi - lo <= TIGHT:
         score += 0.1
-        reasons.append(f"its bounds hold it to {_seconds(hi - lo)} around that load")
+        reasons.append(f"its bounds hold it to {seconds_text(hi - lo)} around that load")
     return score
 
 
@@ -250,7 +242,7 @@ def _unexplained_loads(
     timed = [c.time for c in found if c.time is not None]
     window = loads.loc[(loads["time"] >= lower) & (loads["time"] <= start)]
     untimed = [c for c in found if c.time is None and c.confidence > UNEXPLAINED_LOAD]
-    for row in window.drop_duplicates(subset=["time"]).itertuples(index=False):
+    for row in cast(Any, one_per_event(window, SAME_LOAD)).itertuples(index=False):
         if _explained(row.time, timed):
             continue
         if any((c.not_before is None or c.not_before <= row.time)
@@ -262,7 +254,7 @@ def _unexplained_loads(
             user=None,
             source=ref(row.source, row.line),
             confidence=UNEXPLAINED_LOAD,
-            reasons=[f"{row.module} was loaded {_seconds(start - row.time)} before the first "
+            reasons=[f"{row.module} was loaded {seconds_text(start - row.time)} before the first "
                      "drop and no command, service start or rule load in the evidence "
                      "precedes it"],
             rule="unexplained_module_load",
@@ -277,7 +269,7 @@ def _timed_evidence(
 ) -> float:
     score = 0.0
     lead = start - t
-    reasons.append(f"ran {_seconds(lead)} before the first drop")
+    reasons.append(f"ran {seconds_text(lead)} before the first drop")
     if lead <= SOON:
         score += 0.1
     after = ct_loads.loc[(ct_loads["time"] >= t - pd.Timedelta(seconds=1))
@@ -285,11 +277,25 @@ def _timed_evidence(
     if len(after):
         first = after.iloc[0]
         score += 0.25
-        reasons.append(f"{first['module']} was loaded {_seconds(first['time'] - t)} later "
+        reasons.append(f"{first['module']} was loaded {seconds_text(first['time'] - t)} later "
                        f"({ref(first['source'], first['line'])})")
     if _already_active(t, ct, boot, reasons):
         score -= 0.5
     return score
+
+
+def _undone(view: HostView, t: pd.Timestamp, start: pd.Timestamp, reasons: list[str]) -> float:
+    """A penalty when conntrack was unloaded between ``t`` and the first drop.
+
+    Whatever ran at ``t`` loaded was gone; the drops need a later load.
+    """
+    since, unload = view.cleared_at(start)
+    if unload is None or since is None or since <= t:
+        return 0.0
+    reasons.append(f"`{command_text(unload)}` at {rfc3339(since)} "
+                   f"({ref(unload['source'], unload['line'])}) unloaded conntrack after it and "
+                   "before the drops: what it loaded was gone")
+    return -0.5
 
 
 def _already_active(
@@ -304,24 +310,6 @@ def _already_active(
     reasons.append(f"conntrack was already active at {rfc3339(first['time'])} "
                    f"({ref(first['source'], first['line'])}), so this could not load it")
     return True
-
-
-def _user_evidence(
-    user: object, command: str, program: object, fmt: str, reasons: list[str]
-) -> float:
-    if program == "sudo" or command.lstrip().startswith("sudo "):
-        reasons.append(f"run through sudo by {user}" if isinstance(user, str) else
-                       "run through sudo")
-        return 0.05
-    if isinstance(user, str) and user == "root":
-        reasons.append("run as root")
-        return 0.05
-    if isinstance(user, str) and fmt == "audit":
-        return 0.0  # audit names the login user, who keeps it through sudo and su
-    if isinstance(user, str):
-        reasons.append(f"run as {user} without sudo; loading modules needs root")
-        return -0.2
-    return 0.0
 
 
 def pick_trigger(candidates: list[Candidate]) -> Candidate | None:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..diagnostics import Diagnostics
-from ..parsers.classify import UPTIME_PREFIX
+from .copies import event_numbers, same_text, stream_of
 from .parsed import ParsedSource
 
 #: The coarse anchor is trusted to this many seconds; alignment looks no further.
@@ -38,15 +38,10 @@ MIN_AGREEING = 3
 SWEEP_SECONDS = 4.0
 
 
-def _bare(messages: pd.Series) -> pd.Series:
-    """Kernel messages without the ``[uptime]`` prefix some syslog setups keep (Debian's)."""
-    return messages.str.replace(UPTIME_PREFIX, "", regex=True)
-
-
 def _banners(raw: pd.DataFrame) -> pd.Series:
     """Kernel banner texts (``Linux version ...``) of boot rows, without uptime prefixes."""
     boot = raw.loc[(raw["kind"] == "boot")]
-    text = boot["message"].str.replace(UPTIME_PREFIX, "", regex=True)
+    text = same_text(boot["message"])
     return text.loc[text.str.startswith("Linux version")]
 
 
@@ -145,7 +140,7 @@ def _matched_anchor(
     assert raw is not None
     mask = (raw["uptime"].notna() & ~raw["kind"].isin(_REPEATED).fillna(False)).to_numpy(
         dtype=bool)
-    own = pd.DataFrame({"text": _bare(raw.loc[mask, "message"]),
+    own = pd.DataFrame({"text": same_text(raw.loc[mask, "message"]),
                         "up": raw.loc[mask, "uptime"].astype("float64")})
     own = own.loc[own.groupby("text")["text"].transform("size") <= _MAX_REPEATS]
     if own.empty:
@@ -190,7 +185,7 @@ def align(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics) -> f
     """Shift ``p``'s anchored ring onto the host's other kernel lines; the shift in seconds."""
     raw = p.raw
     assert raw is not None and p.times is not None and p.relative is not None
-    own = pd.DataFrame({"text": _bare(raw["message"]), "t": p.times}).loc[p.relative]
+    own = pd.DataFrame({"text": same_text(raw["message"]), "t": p.times}).loc[p.relative]
     own = own.loc[own["t"].notna()]
     if own.empty:
         return 0.0
@@ -203,7 +198,7 @@ def align(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics) -> f
             continue
         lines = kernel_lines(q, lo - margin, hi + margin)
         if len(lines):
-            others.append(lines.assign(src=len(others)))
+            others.append(lines.assign(src=stream_of(q.source.name)))
             names.append(q.source.name)
     if not others:
         return 0.0
@@ -234,7 +229,7 @@ def kernel_lines(
         pick &= (q.times <= hi).fillna(False)
     t = q.times[pick]
     whole = bool((t.dt.microsecond == 0).all())
-    return pd.DataFrame({"text": _bare(q.raw.loc[pick, "message"]), "t": t,
+    return pd.DataFrame({"text": same_text(q.raw.loc[pick, "message"]), "t": t,
                          "width": 1.0 if whole else 0.05})
 
 
@@ -247,6 +242,10 @@ def estimate_shift(
     no line of one is within ``max_shift`` seconds of the same line in the other. Of equally
     good shifts the smallest is taken, or with ``middle`` the middle of the best range.
     """
+    if "src" in other:  # several sources: each event once (:mod:`.copies`)
+        numbers = event_numbers(pd.DataFrame({"time": other["t"]}), text=other["text"],
+                                stream=other["src"])
+        other = other.loc[numbers == np.arange(len(other))]
     own_ns = own.assign(t=own["t"].astype("int64"))
     other_ns = other.assign(t=other["t"].astype("int64"))
     candidates = _coarse_shifts(own_ns, other_ns, max_shift)
@@ -319,16 +318,10 @@ def _fewest_mismatches(
     codes, _uniques = pd.factorize(pd.concat([own["text"], other["text"]], ignore_index=True))
     own_code, other_code = codes[:len(own)], codes[len(own):]
     sec = 1_000_000_000
-    # per text and second, the most copies any one source holds (CONTRACT section 5): two
-    # sources' copies of one line must not let a second ring line pass for matched
-    per_source: dict[tuple[int, int, int], int] = {}
-    src = other["src"].to_numpy() if "src" in other else np.zeros(len(other), dtype=int)
-    for triple in zip(other_code.tolist(), (other["t"].to_numpy() // sec).tolist(),
-                      src.tolist(), strict=True):
-        per_source[triple] = per_source.get(triple, 0) + 1
+    # per text and second, how many lines the other sources hold (each event once)
     theirs: dict[tuple[int, int], int] = {}
-    for (code, second, _src), n in per_source.items():
-        theirs[(code, second)] = max(theirs.get((code, second), 0), n)
+    for key in zip(other_code.tolist(), (other["t"].to_numpy() // sec).tolist(), strict=True):
+        theirs[key] = theirs.get(key, 0) + 1
     base = own["t"].to_numpy()
     start = (base + lo) // sec
     mine: dict[tuple[int, int], int] = {}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import conntrack_forensics as cf
-from conntrack_forensics.correlate.incidents import HostView
+from conntrack_forensics.correlate.view import HostView
 from conntrack_forensics.model import to_frame
 
 DROP = "kernel: nf_conntrack: table full, dropping packet."

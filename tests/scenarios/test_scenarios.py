@@ -36,8 +36,8 @@ field.
     reasons of that command's candidate;
   - ``candidates`` (extension): partial candidates that must be listed (``command``, ``user``,
     ``time``, ``not_before``, ``not_after``; ``rank`` is the 1-based position);
-  - ``module_loads``: ``{module, time}`` loads that must be listed; a module named here must
-    not be listed at any other time (one load seen in several sources is one load);
+  - ``module_loads``: ``{module, time}`` loads that must be listed, each once; a module named
+    here must not be listed at any other time (one load seen in several sources is one load);
   - ``one_candidate_per_action`` (extension): ``true`` when no two candidates may be the same
     command (compared as ``correlate.knowledge.normalize_command`` words it) within 5 seconds
     (``FUSE_SECONDS``) of each other: one action recorded by several sources is one candidate;
@@ -290,10 +290,15 @@ def test_module_loads(scenario: tuple[str, dict[str, Any], Any]) -> None:
             if not at:
                 problems.append(f"{label}: no {load['module']} load at {load['time']} "
                                 f"among {listed}")
-            others = [(m["time"], m["source"]) for m in same if m not in at]
+            if len(at) > 1:
+                problems.append(f"{label}: {load['module']} listed {len(at)} times at "
+                                f"{load['time']}: one load seen in several sources is one load")
+            wanted = {_t(w["time"], exp) for w in want["module_loads"]
+                      if w["module"] == load["module"]}
+            others = [(m["time"], m["source"]) for m in same if _t(m["time"], exp) not in wanted]
             if others:
                 problems.append(f"{label}: {load['module']} also listed as loaded at {others}; "
-                                f"the evidence shows one load, at {load['time']}")
+                                f"the evidence shows loads at {sorted(wanted)} only")
     assert not problems, "\n".join(problems)
 
 
