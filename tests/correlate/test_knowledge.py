@@ -20,7 +20,9 @@ from conntrack_forensics.correlate.knowledge import (
     match_command,
     match_recovery,
     normalize_command,
+    size_set,
     sysctl_load,
+    unloads_conntrack,
 )
 
 NAT = "iptables_nat_table"
@@ -344,3 +346,37 @@ def test_odd_lines_never_raise(line: str) -> None:
 def test_any_line_splits_without_error(line: str) -> None:
     assert all(isinstance(c, str) for c in commands(line))
     match_command(line)
+
+
+@pytest.mark.parametrize(("command", "size"), [
+    ("sysctl -w net.netfilter.nf_conntrack_max=262144", 262144),
+    # the size is the sysctl's, not the last number of the line
+    ("sysctl -w net.netfilter.nf_conntrack_max=16384; echo 1 > /proc/sys/net/ipv4/tcp_tw_reuse",
+     16384),
+    ("echo 1 > /proc/sys/net/ipv4/ip_forward && sysctl -w net.nf_conntrack_max=131072", 131072),
+    ("echo 524288 | sudo tee /proc/sys/net/netfilter/nf_conntrack_max", 524288),
+    ("sudo sh -c 'echo 65536 > /proc/sys/net/netfilter/nf_conntrack_max'", 65536),
+    ("sysctl -w net.ipv4.netfilter.ip_conntrack_max=32768", 32768),
+    # set twice on one line: the last one stays
+    ("sysctl -w net.netfilter.nf_conntrack_max=1; sysctl -w net.netfilter.nf_conntrack_max=2000",
+     2000),
+    ("sysctl net.netfilter.nf_conntrack_max", None),
+    ("echo 1 > /proc/sys/net/ipv4/ip_forward", None),
+    ("sysctl -w net.netfilter.nf_conntrack_tcp_timeout_established=86400", None),
+])
+def test_size_set_reads_the_part_that_sets_the_size(command: str, size: int | None) -> None:
+    assert size_set(command) == size
+
+
+@pytest.mark.parametrize(("command", "unloads"), [
+    ("rmmod nf_conntrack", True),
+    ("sudo rmmod nf_conntrack_ipv4 nf_conntrack", True),
+    ("modprobe -r iptable_nat", True),  # modprobe also removes the dependencies it leaves unused
+    ("modprobe -rv iptable_nat", True),
+    ("modprobe --remove nf_nat", True),
+    ("rmmod iptable_nat", False),  # conntrack stays: other modules may use it
+    ("modprobe nf_conntrack", False),
+    ("modprobe -r bridge", False),
+])
+def test_unloads_conntrack(command: str, unloads: bool) -> None:
+    assert unloads_conntrack(command) is unloads
