@@ -16,6 +16,8 @@ from .correlate import DEFAULT_GAP, Incident, correlate
 from .correlate.fleet import ConntrackWarning, FleetWindow, conntrack_warnings, fleet_windows
 from .errors import UsageError
 from .events.load import InputSummary, LoadResult, PathsArg, Settings, load
+from .inputs.limits import DEFAULT_LIMITS, Limits
+from .report.redact import Redactor
 from .times import rfc3339
 
 SCHEMA = "conntrack-forensics/postmortem/v1"
@@ -43,6 +45,8 @@ class Analysis(ReprHtmlMixin):
     fleet: list[FleetWindow] = field(default_factory=list)
     #: Conntrack complaints that are not incidents (``conntrack_warnings``).
     warnings: list[ConntrackWarning] = field(default_factory=list)
+    #: The pseudonyms of a redacted analysis (``analyze(..., redact=True)``), else None.
+    redaction: Redactor | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         hosts = len(self.hosts)
@@ -106,6 +110,29 @@ class Analysis(ReprHtmlMixin):
     def _html_context(self) -> dict[str, Any]:
         return {"a": self, "data": self.to_dict()}
 
+    def redaction_map(self) -> dict[str, Any]:
+        """Real value to pseudonym of a redacted analysis: for the evidence's owner only.
+
+        Example:
+            >>> a = analyze("sample_logs/sosreport-web1", redact_key="case-7")
+            >>> a.redaction_map()["pseudonyms"]["host"]
+            {'web1': 'host-...'}
+        """
+        from .report.redacted import map_document
+
+        return map_document(self._redactor())
+
+    def write_redaction_map(self, path: str | os.PathLike[str]) -> str:
+        """Write :meth:`redaction_map` as JSON to ``path`` (keep it apart from the reports)."""
+        from .report.redacted import map_text
+
+        return _maybe_write(map_text(self._redactor()), path)
+
+    def _redactor(self) -> Redactor:
+        if self.redaction is None:
+            raise UsageError("this analysis is not redacted: analyze(..., redact=True)")
+        return self.redaction
+
     def plot(self, ax: Any = None) -> Any:
         """Drops per second of every incident on a matplotlib axis (created if not given)."""
         from .report.chart import plot_drops
@@ -157,7 +184,9 @@ class Analysis(ReprHtmlMixin):
 
 def _maybe_write(text: str, path: str | os.PathLike[str] | None) -> str:
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        from .report.output import write_atomic  # whole or not at all
+
+        write_atomic(Path(path), text)
     return text
 
 
@@ -188,6 +217,9 @@ def analyze(
     full: bool = False,
     progress: Callable[[int], None] | None = None,
     locale: str | None = None,
+    redact: bool = False,
+    redact_key: bytes | str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Analysis:
     """Parse and correlate: the whole analysis in one call.
 
@@ -202,6 +234,12 @@ def analyze(
         locale: a language whose month names syslog lines may use besides English
             (``fr``, ``de_DE``).
         progress: called with each input's size in bytes once read.
+        redact: replace host and user names, addresses and e-mail addresses everywhere by
+            pseudonyms (docs/redaction.md); the answers are those of the real evidence.
+        redact_key: key of the pseudonyms (same key, same pseudonyms); implies ``redact``;
+            default: a random key per call.
+        limits: bounds on hostile input (line length, decompression, archives;
+            docs/security.md); each default is beyond any real log.
 
     Example:
         >>> a = analyze(["sample_logs/bogon-nat-listing"], tz="Asia/Shanghai")
@@ -211,11 +249,20 @@ def analyze(
     if gap <= 0:
         raise UsageError(f"--gap must be a positive number of seconds, not {gap}")
     result: LoadResult = load(paths, tz=tz, year=year, host=host, full=full, progress=progress,
-                              locale=locale)
+                              locale=locale, limits=limits)
     result.settings.gap_seconds = int(gap) if float(gap).is_integer() else gap
     incidents = correlate(result.events, gap=gap, host=host if _several_hosts(result) else None)
-    return Analysis(result.events, incidents, result.diagnostics, result.inputs, result.settings,
-                    fleet_windows(incidents, gap), conntrack_warnings(result.events))
+    analysis = Analysis(result.events, incidents, result.diagnostics, result.inputs,
+                        result.settings, fleet_windows(incidents, gap),
+                        conntrack_warnings(result.events))
+    if not (redact or redact_key is not None):
+        return analysis
+    from .report.redacted import redact as redacted_copy
+
+    redactor = Redactor(redact_key)
+    clean = redacted_copy(analysis, redactor)
+    clean.redaction = redactor
+    return clean
 
 
 def _several_hosts(result: LoadResult) -> bool:

@@ -1,8 +1,13 @@
-"""Command line: a thin shell over :func:`conntrack_forensics.analyze` and ``load``.
+r"""Command line: a thin shell over :func:`conntrack_forensics.analyze` and ``load``.
 
 python -m conntrack_forensics report PATH... [-o OUTDIR] [--format html,md,json]
 python -m conntrack_forensics timeline PATH... [--format csv|jsonl|timesketch] [-o FILE]
 python -m conntrack_forensics --version | --list-formats
+
+Everything printed that may hold evidence text (the summary, error messages) goes through
+:func:`~conntrack_forensics._display.terminal_safe`: a control sequence in a shell history is
+shown escaped (``\x1b[2J``), not obeyed by the terminal. Report files are written whole or
+not at all (:mod:`.report.output`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ._display import terminal_safe
 from ._version import __version__
 from .correlate import DEFAULT_GAP
 from .errors import ConntrackForensicsError, ReportError, UsageError
@@ -49,6 +55,81 @@ def evidence_options(func: F) -> F:
     return func
 
 
+#: Bounds on hostile input (docs/security.md), each an option of every command that reads.
+LIMIT_OPTIONS = (
+    ("--max-line-bytes", "max_line_bytes", int, "BYTES",
+     "Cut longer lines to this many bytes (the rest is skipped). Default 1 MiB."),
+    ("--max-decompressed-bytes", "max_decompressed_bytes", int, "BYTES",
+     "Stop reading a compressed file or archive member after this many decompressed bytes. "
+     "Default 64 GiB."),
+    ("--max-compression-ratio", "max_ratio", float, "N",
+     "Stop a compressed stream that expands more than N times (after its first 8 MiB): a "
+     "decompression bomb. Default 1000."),
+    ("--max-archive-members", "max_members", int, "N",
+     "Read at most N members of an archive. Default 100000."),
+    ("--max-archive-depth", "max_archive_depth", int, "N",
+     "Open archives this many levels deep (1: an archive inside an archive is not opened; "
+     "0: no archive is opened). Default 1."),
+)
+
+
+def limit_options(func: F) -> F:
+    """The ``--max-*`` options; the command takes them as ``**limits`` (see :func:`_limits`)."""
+    for flag, name, kind, metavar, text in reversed(LIMIT_OPTIONS):
+        func = click.option(flag, name, type=kind, metavar=metavar, help=text)(func)
+    return func
+
+
+def _limits(given: dict[str, Any]) -> Any:
+    """The :class:`~conntrack_forensics.inputs.limits.Limits` the ``--max-*`` options give."""
+    from .inputs.limits import Limits
+
+    return Limits(**{k: v for k, v in given.items() if v is not None})
+
+
+def redact_options(func: F) -> F:
+    """``--redact`` and its key and mapping file (docs/redaction.md)."""
+    decorators = [
+        click.option("--redact", is_flag=True, help="Replace host and user names, IP, MAC "
+                     "and e-mail addresses by pseudonyms in every output (docs/redaction.md)."),
+        click.option("--redact-key", metavar="KEY", envvar="CONNTRACK_FORENSICS_REDACT_KEY",
+                     help="Key of the pseudonyms (implies --redact): the same key gives the "
+                     "same pseudonyms. Default: a random key per run. Also read from "
+                     "$CONNTRACK_FORENSICS_REDACT_KEY."),
+        click.option("--redact-key-file", metavar="FILE", help="Read the key from FILE "
+                     "(implies --redact); keeps it out of the shell history."),
+        click.option("--redaction-map", metavar="FILE", help="With --redact: write each real "
+                     "value and its pseudonym to FILE (JSON). Keep it private."),
+    ]
+    for deco in reversed(decorators):
+        func = deco(func)
+    return func
+
+
+def _redaction(redact: bool, key: str | None, key_file: str | None,
+               map_file: str | None) -> tuple[bool, str | bytes | None]:
+    """Whether to redact, and the key (``None``: random).
+
+    Raises:
+        UsageError: both keys given, an unreadable or empty key file, a map without --redact.
+    """
+    if key is not None and key_file is not None:
+        raise UsageError("give --redact-key or --redact-key-file, not both")
+    secret: str | bytes | None = key
+    if key_file is not None:
+        try:
+            secret = Path(key_file).read_bytes().rstrip(b"\r\n")
+        except OSError as exc:
+            raise UsageError(f"cannot read --redact-key-file {key_file}: "
+                             f"{exc.strerror or exc}") from exc
+    if secret is not None and not secret:
+        raise UsageError("the redaction key is empty")
+    on = redact or secret is not None
+    if map_file is not None and not on:
+        raise UsageError("--redaction-map needs --redact (there is nothing to map)")
+    return on, secret
+
+
 def _handle_errors(func: F) -> F:
     """Turn library errors into one line on stderr and the contract's exit status."""
 
@@ -57,16 +138,22 @@ def _handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ConntrackForensicsError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {terminal_safe(exc)}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             sys.exit(1)
+        except BrokenPipeError:
+            # the reader of our output went away (`| head`): stop quietly, as cat does
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:  # one sentence, no traceback
             if os.environ.get("CONNTRACK_FORENSICS_DEBUG"):
                 raise
-            click.echo(f"error: unexpected failure ({type(exc).__name__}: {exc}); set "
-                       "CONNTRACK_FORENSICS_DEBUG=1 for a traceback", err=True)
+            click.echo(f"error: unexpected failure ({type(exc).__name__}: "
+                       f"{terminal_safe(exc)}); set CONNTRACK_FORENSICS_DEBUG=1 for a "
+                       "traceback", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -107,7 +194,7 @@ def _list_formats(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     from .parsers import formats
 
     for name, description in formats():
-        click.echo(f"{name:<16} {description}")
+        click.echo(terminal_safe(f"{name:<16} {description}"))
     ctx.exit()
 
 
@@ -125,9 +212,13 @@ def main() -> None:
               metavar="OUTDIR", help="Directory the postmortem files are written to.")
 @click.option("--format", "fmt", default="html,md,json", show_default=True,
               metavar="html,md,json", help="Comma-separated report formats to write.")
+@redact_options
+@limit_options
 @_handle_errors
 def report(paths: tuple[str, ...], tz: str | None, year: int | None, host: str | None,
-           gap: float, locale: str | None, outdir: str, fmt: str) -> None:
+           gap: float, locale: str | None, outdir: str, fmt: str, redact: bool,
+           redact_key: str | None, redact_key_file: str | None,
+           redaction_map: str | None, **limits: Any) -> None:
     """Analyse PATH... and write postmortem.html, .md and .json to OUTDIR.
 
     PATH may be files, directories (walked recursively), compressed logs, or - for standard
@@ -140,10 +231,16 @@ def report(paths: tuple[str, ...], tz: str | None, year: int | None, host: str |
     if bad or not wanted:
         raise UsageError(f"unknown report format {', '.join(bad) or fmt!r}: choose from "
                          "html, md, json")
+    redacting, key = _redaction(redact, redact_key, redact_key_file, redaction_map)
+    bounds = _limits(limits)
+    out = Path(outdir)
+    _check_outdir(out)
+    if redaction_map is not None:
+        _check_output_file(Path(redaction_map))
     with _progress(paths) as progress:
         analysis = analyze(list(paths), tz=tz, year=year, host=host, gap=gap,
-                           progress=progress, locale=locale)
-    out = Path(outdir)
+                           progress=progress, locale=locale, redact=redacting, redact_key=key,
+                           limits=bounds)
     try:
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -154,17 +251,47 @@ def report(paths: tuple[str, ...], tz: str | None, year: int | None, host: str |
                 target = out / f"postmortem.{f}"
                 writers[f](target)
                 written.append(target)
+        if redaction_map is not None:
+            analysis.write_redaction_map(redaction_map)
+            written.append(Path(redaction_map))
     except OSError as exc:
         raise ReportError(f"cannot write the report to {outdir}: {exc.strerror or exc}") from exc
     for line in summary_lines(analysis):
         click.echo(line)
     for target in written:
-        click.echo(f"wrote {target}")
+        click.echo(terminal_safe(f"wrote {target}"))
+
+
+def _writable_dir(path: Path) -> str | None:
+    """Why files cannot be created under ``path`` (made if missing), or None if they can."""
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a directory"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"permission denied on {probe}"
+    return None
+
+
+def _check_outdir(out: Path) -> None:
+    """Refuse, before reading any evidence, an OUTDIR no report can be written to.
+
+    Raises:
+        UsageError: OUTDIR is an existing file (it names a directory).
+        ReportError: OUTDIR cannot be created or written.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"-o {out} is an existing file: -o names the directory the "
+                         "postmortem files are written to")
+    why = _writable_dir(out)
+    if why is not None:
+        raise ReportError(f"cannot write the report to {out}: {why}")
 
 
 def summary_lines(analysis: Any) -> list[str]:
     """The short summary ``report`` prints: one line per incident, then diagnostics."""
-    lines = []
+    lines: list[str] = []
     if not analysis.incidents:
         lines.append(f"no conntrack table-full incident in {len(analysis.inputs)} input(s)")
     for inc in analysis.incidents:
@@ -181,7 +308,8 @@ def summary_lines(analysis: Any) -> list[str]:
     if len(problems):
         lines.append(f"{int(problems['count'].sum()):,} problem(s) in the evidence, "
                      f"in {problems['path'].nunique()} file(s): see Diagnostics in the report")
-    return lines
+    # commands, users and host names are the evidence's: no control sequence reaches a terminal
+    return [terminal_safe(line) for line in lines]
 
 
 @main.command()
@@ -190,32 +318,76 @@ def summary_lines(analysis: Any) -> list[str]:
               default="csv", show_default=True, help="Output format.")
 @click.option("-o", "--output", "output", default="-", metavar="FILE",
               help="File to write (default: standard output).")
+@redact_options
+@limit_options
 @_handle_errors
 def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str | None,
-             gap: float, locale: str | None, fmt: str, output: str) -> None:
+             gap: float, locale: str | None, fmt: str, output: str, redact: bool,
+             redact_key: str | None, redact_key_file: str | None,
+             redaction_map: str | None, **limits: Any) -> None:
     """Write every event of PATH... as a timeline for other tools (CSV, JSON Lines, Timesketch).
 
     Times are RFC 3339 UTC. The timesketch format is the CSV Timesketch imports (message,
     datetime, timestamp_desc); events without a time are left out of it and counted on stderr.
     """
     from .events.load import load
+    from .report.output import open_atomic
     from .report.timeline_export import write_timeline
 
+    redacting, key = _redaction(redact, redact_key, redact_key_file, redaction_map)
+    bounds = _limits(limits)
+    if output != "-":
+        _check_output_file(Path(output))
+    if redaction_map is not None:
+        _check_output_file(Path(redaction_map))
     with _progress(paths) as progress:
         # a timeline for other tools holds every line, not background counts
         result = load(list(paths), tz=tz, year=year, host=host, full=True, progress=progress,
-                      locale=locale)
+                      locale=locale, limits=bounds)
     events = result.events
     if host is not None and events["host"].dropna().nunique() > 1:
         events = events.loc[events["host"] == host]
+    redactor = None
+    if redacting:
+        from .report.redact import Redactor
+        from .report.redacted import redact_events
+
+        redactor = Redactor(key)
+        # names stated anywhere in the evidence, not only in the rows written
+        events = redact_events(events, redactor, context=result)
     try:
         if output == "-":
             left_out = write_timeline(events, fmt, sys.stdout)
         else:
-            with open(output, "w", encoding="utf-8", newline="") as fh:
+            # streamed to a temporary file beside FILE, renamed over it once complete
+            with open_atomic(output) as fh:
                 left_out = write_timeline(events, fmt, fh)
+        if redactor is not None and redaction_map is not None:
+            from .report.redacted import write_map
+
+            write_map(redactor, redaction_map)
+    except BrokenPipeError:
+        raise  # the reader went away: _handle_errors stops quietly
     except OSError as exc:
         raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
     if left_out:
         click.echo(f"{left_out:,} event(s) without a time left out of the {fmt} timeline",
                    err=True)
+
+
+def _check_output_file(path: Path) -> None:
+    """Refuse, before reading any evidence, a timeline FILE that cannot be written.
+
+    Raises:
+        UsageError: FILE is an existing directory.
+        ReportError: its directory does not exist or cannot be written.
+    """
+    if path.is_dir():
+        raise UsageError(f"-o {path} is a directory: -o names the file the timeline is "
+                         "written to")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ReportError(f"cannot write {path}: {parent} is not an existing directory")
+    why = _writable_dir(parent)
+    if why is not None:
+        raise ReportError(f"cannot write {path}: {why}")

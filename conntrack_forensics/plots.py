@@ -3,7 +3,8 @@
 Each function draws on a matplotlib ``Axes`` (on a new figure when ``ax`` is ``None``) and
 returns it; none calls ``plt.show``. Times are drawn as UTC on matplotlib's date axis, the same
 axis :func:`plot_drops` uses, so the three can share an x axis
-(``plt.subplots(3, sharex=True)``).
+(``plt.subplots(3, sharex=True)``). Host names and other evidence text in titles and tick labels
+are shown as they are, never parsed as matplotlib math text (``parse_math=False``).
 
 Example:
     >>> import conntrack_forensics as cf
@@ -234,10 +235,11 @@ def plot_host_heatmap(
     elif len(bins):
         edges = _num(pd.DatetimeIndex([bins[0], bins[-1] + step]))
         ax.set_xlim(float(edges[0]), float(edges[-1]))
-    ax.set_yticks(np.arange(len(matrix)) + 0.5, labels=[str(h) for h in matrix.index])
+    ax.set_yticks(np.arange(len(matrix)) + 0.5, labels=[str(h) for h in matrix.index],
+                  parse_math=False)
     ax.set_ylim(len(matrix), 0)
     ax.set_ylabel("host")
-    ax.set_title(f"conntrack drops logged per {freq}")
+    ax.set_title(f"conntrack drops logged per {freq}", parse_math=False)
     if len(matrix.columns):
         _date_axis(ax)
     else:
@@ -304,11 +306,11 @@ def plot_event_strip(
         _date_axis(ax)
     else:
         ax.set_xlabel("time (UTC)")
-    ax.set_yticks(np.arange(len(rows)), labels=rows)
+    ax.set_yticks(np.arange(len(rows)), labels=rows, parse_math=False)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_ylabel("kind")
     hosts = ev["host"].dropna().nunique()
     where = host if host is not None else (
         str(ev["host"].dropna().iloc[0]) if hosts == 1 else f"{hosts} hosts")
-    ax.set_title(f"events on {where}")
+    ax.set_title(f"events on {where}", parse_math=False)
     return ax

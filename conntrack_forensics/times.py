@@ -40,7 +40,7 @@ def parse_tz(spec: str) -> dt.tzinfo:
         return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
     try:
         return zoneinfo.ZoneInfo(text)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise UsageError(
             f"unknown time zone {spec!r}: give an IANA name like Asia/Shanghai or an offset "
             "like +08:00"

@@ -20,10 +20,17 @@ def test_parse_tz() -> None:
     with pytest.raises(cf.UsageError):
         parse_tz("Mars/Olympus")
 
+@pytest.mark.parametrize("spec", ["Mars/Olympus_Mons", "America", "A" * 300, "../etc/passwd"])
+def test_an_unloadable_zone_given_by_the_user_is_a_usage_error(spec: str) -> None:
+    """A directory of the tz database (``America``) or an over-long name raises OSError."""
+    with pytest.raises(cf.UsageError):
+        parse_tz(spec)
+
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(1900, 2100), st.integers(1, 12), st.integers(1, 31),
                           st.integers(0, 86400), st.integers(0, 999_999)), min_size=1))
+
 def test_wall_times_agree_with_pandas(rows: list[tuple[int, int, int, int, int]]) -> None:
     """Dates that do not exist (Feb 29, Apr 31) are missing; a leap second runs into the
     next day, as pandas adds it; fractions are exact (pandas may be a nanosecond short)."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..diagnostics import Diagnostics
+from ..inputs.limits import DEFAULT_LIMITS, Limits
 from ..inputs.walk import iter_sources
 from ..parsers._months import month_names
 from ..parsers.base import Hints
@@ -107,6 +108,7 @@ def load(
     full: bool = False,
     progress: Callable[[int], None] | None = None,
     locale: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> LoadResult:
     """Parse logs into an events DataFrame plus diagnostics, without correlating.
 
@@ -121,6 +123,8 @@ def load(
         progress: called with the size in bytes of each input once it has been read.
         locale: a language whose month names syslog lines may use besides English
             (``fr``, ``de_DE``: a program logging with ``strftime("%b")`` under that locale).
+        limits: bounds on reading hostile input (line length, decompressed size and ratio,
+            archive members and nesting); each one that bites is a diagnostic.
 
     Example:
         >>> events, diagnostics = load("sample_logs/bogon-nat-listing")
@@ -133,7 +137,7 @@ def load(
     diag = Diagnostics()
     hints = Hints()
     parsed: list[ParsedSource] = []
-    for index, source in enumerate(iter_sources(_as_list(paths), diag)):
+    for index, source in enumerate(iter_sources(_as_list(paths), diag, limits)):
         try:
             parsed.append(read_source(source, index, diag, hints, full, months))
         finally:

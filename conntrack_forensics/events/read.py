@@ -18,6 +18,7 @@ from ..diagnostics import Diagnostics
 from ..inputs.source import Source, is_binary, read_head
 from ..parsers.background import collapse_background
 from ..parsers.base import SNIFF_THRESHOLD, GiveUp, Head, Hints, ParseContext, as_frame
+from ..parsers.own_output import own_output
 from .parsed import ParsedSource
 
 #: A file whose first lines read this much as some format, though not enough to be taken as
@@ -44,11 +45,30 @@ def read_source(
         else:
             diag.info(source.name, f"symbolic link to {target} (outside the input) not followed")
         return ParsedSource(source, index, None, None)
+    try:
+        return _read(source, index, diag, hints, full, months)
+    finally:
+        source.report(diag)  # what reading met: a limit that bit, a file changed meanwhile
+
+
+def _read(
+    source: Source, index: int, diag: Diagnostics, hints: Hints, full: bool,
+    months: Mapping[str, int] | None,
+) -> ParsedSource:
     head_bytes = read_head(source, diag)
     if head_bytes is None:
         return ParsedSource(source, index, None, None)
     if not head_bytes.strip(b"\x00 \t\r\n"):
-        diag.info(source.name, "empty file")
+        if b"\x00" in head_bytes:  # a crash leaves the blocks of a file being written zeroed
+            diag.warning(source.name, f"only NUL bytes (and blanks) in its first "
+                         f"{len(head_bytes):,} bytes, as a crash leaves a file being written: "
+                         "skipped")
+        else:
+            diag.info(source.name, "empty file")
+        return ParsedSource(source, index, None, None)
+    ours = own_output(head_bytes)
+    if ours is not None:
+        diag.info(source.name, f"a {ours} written by conntrack-forensics, not evidence: skipped")
         return ParsedSource(source, index, None, None)
     parser = _parsers.pick_binary(head_bytes)
     if parser is None:

@@ -2,6 +2,11 @@
 
 ``--tz`` wins; else a zone found in the host's evidence (``etc/localtime``, ``/etc/timezone``,
 ``/etc/sysconfig/clock``, ``timedatectl``); else UTC, with a note that it was assumed.
+
+A zone the evidence names is data, not a setting: one this machine's time zone database lacks
+(``Mars/Olympus_Mons``, or a zone newer than the installed tzdata) is a warning naming the file,
+the zone and the zone used instead, never a usage error. Instead means another zone the
+evidence names for the same host, else UTC, recorded as assumed (``tz_source`` ``default``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..diagnostics import Diagnostics
+from ..errors import UsageError
 from ..parsers.base import Hints
 from ..times import localize, parse_tz, tz_name
 from .parsed import ParsedSource
@@ -29,18 +35,26 @@ def choose_zones(
         for p in rows:
             p.tz, p.tz_source = cli_tz, "cli"
         return tz_name(cli_tz), "cli"
+    zones = _Loadable()
     by_host: dict[str, tuple[str, str]] = {}
     for p in rows:
         hint = hints.tz.get(p.source.scope)
-        if hint is not None and p.host is not None:
+        if hint is not None and p.host is not None and zones.get(hint[0]) is not None:
             by_host.setdefault(p.host, hint)
     used: Counter[str] = Counter()
     for p in rows:
         assert p.raw is not None
-        hint = hints.tz.get(p.source.scope) or (by_host.get(p.host) if p.host else None)
+        own = hints.tz.get(p.source.scope)
+        hint = own or (by_host.get(p.host) if p.host else None)
+        if own is not None and zones.get(own[0]) is None:
+            # the evidence names a zone this machine cannot load: the host's next best zone
+            hint = by_host.get(p.host) if p.host else None
+            zones.unloadable(own, hint, diag)
         needs_zone = bool((p.raw["mon"] > 0).any() or p.raw["iso"].notna().any())
         if hint is not None:
-            p.tz, p.tz_source = parse_tz(hint[0]), "evidence"
+            tz = zones.get(hint[0])
+            assert tz is not None
+            p.tz, p.tz_source = tz, "evidence"
             used[hint[0]] += 1
             if needs_zone:
                 diag.info(p.source.name, f"time zone {hint[0]} from {hint[1]}")
@@ -50,6 +64,37 @@ def choose_zones(
     if used:
         return used.most_common(1)[0][0], "evidence"
     return None
+
+
+class _Loadable:
+    """Zones named by the evidence, loaded once each; ``None`` for those that cannot be."""
+
+    def __init__(self) -> None:
+        self._zones: dict[str, dt.tzinfo | None] = {}
+        self._warned: set[tuple[str, str, str]] = set()
+
+    def get(self, name: str) -> dt.tzinfo | None:
+        """The zone ``name``, or ``None`` when this machine's tz database lacks it."""
+        if name not in self._zones:
+            try:
+                self._zones[name] = parse_tz(name)
+            except (UsageError, OSError, ValueError, KeyError):
+                # not a zone here (unknown, a directory, a name too long for a path)
+                self._zones[name] = None
+        return self._zones[name]
+
+    def unloadable(self, named: tuple[str, str], instead: tuple[str, str] | None,
+                   diag: Diagnostics) -> None:
+        """Warn, once per file and zone, that it named a zone that cannot be loaded here."""
+        zone, where = named
+        used = (f"used {instead[0]} (named by {instead[1]}) for this host instead"
+                if instead is not None else "local times taken as UTC (assumed; pass --tz to "
+                "set the zone)")
+        if (zone, where, used) in self._warned:
+            return
+        self._warned.add((zone, where, used))
+        diag.warning(where, f"time zone {zone!r} named here cannot be loaded (this machine's "
+                     f"time zone database does not have it): {used}")
 
 
 _ZONED = r"(?:[Zz]|[+-]\d\d:?\d\d)$"

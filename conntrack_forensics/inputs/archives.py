@@ -4,7 +4,8 @@ Each regular member becomes a :class:`~conntrack_forensics.inputs.source.Source`
 ``archive.tar.gz!/var/log/messages``. Members with absolute or ``..`` paths, links (except an
 ``etc/localtime`` link, which names the host's zone), devices, nested archives and absurd sizes
 are refused with a diagnostic; a corrupt archive ends with an error row, keeping the members
-read before the damage.
+read before the damage. Sizes, expansion ratios and the number of members are bounded by the
+archive's :class:`~.limits.Limits`.
 
 A tar member can be read only while the archive stream stands at it, so its bytes are read
 through a :class:`Replayable`: the first bytes (enough to sniff the format) are kept and
@@ -13,13 +14,15 @@ replayed once for the parser, and the rest streams through.
 
 from __future__ import annotations
 
-import io
 import posixpath
+import shutil
 import tarfile
+import tempfile
 import zipfile
 from collections.abc import Iterator
 
 from ..diagnostics import Diagnostics
+from .names import display
 from .replay import Replayable
 from .source import (
     GZIP_HEADER_BYTES,
@@ -29,10 +32,6 @@ from .source import (
     rotation_key,
     scope_of,
 )
-
-#: Largest member accepted (declared size), and largest zip expansion ratio.
-MAX_MEMBER_BYTES = 64 * 2**30
-MAX_ZIP_RATIO = 1000
 
 
 def archive_kind(head: bytes, decompressed_head: bytes) -> str | None:
@@ -61,7 +60,7 @@ def members(archive: Source, kind: str, diag: Diagnostics) -> Iterator[Source]:
 def _member_source(archive: Source, name: str, size: int, mtime: float | None) -> Source:
     import datetime as dt
 
-    clean = posixpath.normpath(name.replace("\\", "/")).lstrip("./") or name
+    clean = display(posixpath.normpath(name.replace("\\", "/")).lstrip("./") or name)
     parts = tuple(clean.split("/"))
     prefix = f"{archive.name}!"
     base, rank = rotation_key(parts[-1])
@@ -74,6 +73,7 @@ def _member_source(archive: Source, name: str, size: int, mtime: float | None) -
         rank=rank,
         mtime=dt.datetime.fromtimestamp(mtime, dt.timezone.utc) if mtime else None,
         size=size,
+        limits=archive.limits,
     )
 
 
@@ -89,22 +89,38 @@ def _sniff_compression(src: Source, replay: Replayable) -> None:
 
 
 def _check(archive: Source, name: str, size: int, diag: Diagnostics) -> bool:
-    label = f"{archive.name}!/{name}"
+    label = f"{archive.name}!/{display(name)}"
     if _unsafe(name):
         diag.warning(label, "archive member with an absolute or '..' path refused")
         return False
-    if size > MAX_MEMBER_BYTES:
-        diag.warning(label, f"archive member of {size:,} bytes refused (over the size limit)")
+    limits = archive.limits
+    if size > limits.max_decompressed_bytes:
+        diag.warning(label, f"archive member of {size:,} bytes refused (over the size "
+                     f"{limits.hint('max_decompressed_bytes')})")
         return False
+    return True
+
+
+def _too_many(archive: Source, count: int, diag: Diagnostics) -> bool:
+    """Whether the ``count``-th member is past the member limit (said once)."""
+    limits = archive.limits
+    if count <= limits.max_members:
+        return False
+    diag.warning(archive.name, f"archive has more than {limits.max_members:,} members: the "
+                 f"rest were not read ({limits.hint('max_members')})")
     return True
 
 
 def _tar_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
     try:
         with archive.open() as raw, tarfile.open(fileobj=raw, mode="r|") as tf:
+            count = 0
             for m in tf:
                 if m.isdir():
                     continue
+                count += 1
+                if _too_many(archive, count, diag):
+                    break
                 if m.issym() or m.islnk():
                     src = _member_source(archive, m.name, 0, m.mtime)
                     src.link_target = m.linkname
@@ -112,7 +128,8 @@ def _tar_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
                         yield src
                     continue
                 if not m.isfile():
-                    diag.info(f"{archive.name}!/{m.name}", "special file in archive skipped")
+                    diag.info(f"{archive.name}!/{display(m.name)}",
+                              "special file in archive skipped")
                     continue
                 if not _check(archive, m.name, m.size, diag):
                     continue
@@ -131,15 +148,23 @@ def _tar_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
 
 def _zip_members(archive: Source, diag: Diagnostics) -> Iterator[Source]:
     try:
-        with archive.open_raw() as raw:
-            seekable = raw if raw.seekable() else io.BytesIO(raw.read())
-            with zipfile.ZipFile(seekable) as zf:
-                for info in zf.infolist():
-                    if info.is_dir() or not _check(archive, info.filename, info.file_size, diag):
+        with archive.open_raw() as raw, tempfile.TemporaryFile() as spool:
+            if not raw.seekable():  # a zip in a tar: its directory is at its end
+                shutil.copyfileobj(raw, spool, 1 << 20)
+            with zipfile.ZipFile(raw if raw.seekable() else spool) as zf:
+                limits = archive.limits
+                infos = [i for i in zf.infolist() if not i.is_dir()]
+                for count, info in enumerate(infos, 1):
+                    if _too_many(archive, count, diag):
+                        break
+                    if not _check(archive, info.filename, info.file_size, diag):
                         continue
-                    if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-                        diag.warning(f"{archive.name}!/{info.filename}",
-                                     "archive member refused: expands over 1000 times")
+                    if info.file_size > limits.ratio_grace_bytes and \
+                            info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                        diag.warning(f"{archive.name}!/{display(info.filename)}",
+                                     f"archive member refused: it expands over "
+                                     f"{limits.max_ratio:,g} times, as a decompression bomb "
+                                     f"does ({limits.hint('max_ratio')})")
                         continue
                     src = _member_source(archive, info.filename, info.file_size, None)
                     try:

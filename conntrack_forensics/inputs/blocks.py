@@ -6,7 +6,9 @@ after the data (array code may read a little past a line without a bounds check)
 that splits lines itself (the syslog fast path) takes the blocks; every other parser takes
 :func:`iter_line_chunks`, the same blocks as decoded lines. Decoding drops NUL bytes and
 replaces invalid UTF-8, and counts both; a truncated or corrupt compressed stream ends the
-source with one error row, keeping every line before the damage.
+source with one error row, keeping every line before the damage. A line longer than the
+source's ``limits.max_line_bytes`` is cut to that many bytes and the rest of it skipped as it
+streams (one warning per source, with the count), so no line is ever held whole.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import IO
 import numpy as np
 
 from ..diagnostics import Diagnostics
+from .longlines import cut_long_lines, first_newline, long_lines
 from .memory import release_free_memory
 from .source import DECOMPRESS_ERRORS as _READ_ERRORS
 from .source import Source
+from .streams import os_reason
 
 #: Bytes per block (lines longer than this make a longer block).
 BLOCK_BYTES = 8 * 1024 * 1024
@@ -81,9 +85,14 @@ class BlockReader:
         self.first_nul: int | None = None
         self.first_bad: int | None = None
         self.cause = ""
+        self.cut_lines = 0  # lines cut at the line limit, the first at byte ``first_cut``
+        self.first_cut = 0
 
     def __iter__(self) -> Iterator[Block]:
+        cap = self.source.limits.max_line_bytes
         tail = np.zeros(0, dtype=np.uint8)
+        base = 0  # offset in the (decompressed) data of buf[0], always a line's start
+        search = 0  # where newlines may be in buf: after the tail, unless a cut left some in it
         blocks = 0
         try:
             with self.source.open() as fh:
@@ -92,23 +101,59 @@ class BlockReader:
                     buf[:len(tail)] = tail
                     got = self._fill(fh, buf, len(tail), self.block_bytes)
                     size = len(tail) + got
-                    end = size if got == 0 else _after_last_newline(buf, len(tail), size)
-                    if end == 0 and got:  # no line end yet: a longer block
-                        tail = buf[:size].copy()
+                    end = size if got == 0 else _after_last_newline(buf, search, size)
+                    if end == 0 and got:  # no line end yet
+                        if size <= cap:  # a longer block
+                            tail, search = buf[:size].copy(), size
+                            continue
+                        # a line over the limit: its first ``cap`` bytes, the rest skipped
+                        self._cut(base, 1)
+                        yield Block.of(buf[:cap].tobytes() + b"\n")
+                        blocks += 1
+                        tail, skipped = self._skip_line(fh)
+                        base += size + skipped
+                        search = 0
                         continue
+                    block, cut_end = buf, end
+                    if end and long_lines(buf, end, cap):
+                        data, n, first = cut_long_lines(buf, end, cap)
+                        if n:
+                            self._cut(base + first, n)
+                            block, cut_end = Block.of(data.tobytes()).buf, len(data)
                     tail = buf[end:size].copy()
-                    buf[end:end + PAD] = 0
+                    base, search = base + end, len(tail)
+                    block[cut_end:cut_end + PAD] = 0
                     if end:
-                        yield Block(buf, end)
+                        yield Block(block, cut_end)
                         blocks += 1
                         if blocks % _TRIM_BLOCKS == 0:
                             release_free_memory()
                     if got == 0:
                         break
         except OSError as exc:
-            self.error, self.cause = "cannot read file", str(exc.strerror or exc)
+            self.error, self.cause = "cannot read file", os_reason(exc)
         if blocks >= _TRIM_BLOCKS:  # a big file read: what its reading freed goes back
             release_free_memory()
+
+    def _cut(self, offset: int, lines: int) -> None:
+        """Count ``lines`` cut at the line limit, the first starting at ``offset``."""
+        if not self.cut_lines:
+            self.first_cut = offset
+        self.cut_lines += lines
+
+    def _skip_line(self, fh: IO[bytes]) -> tuple[np.ndarray, int]:
+        """Skip to the end of the current line.
+
+        Returns the bytes after it read so far, and how many were skipped (its newline too).
+        """
+        scratch = np.empty(_READ_BYTES, dtype=np.uint8)
+        skipped = 0
+        while got := self._fill(fh, scratch, 0, _READ_BYTES):
+            at = first_newline(scratch, got)
+            if at >= 0:
+                return scratch[at + 1:got].copy(), skipped + at + 1
+            skipped += got
+        return np.zeros(0, dtype=np.uint8), skipped
 
     def _fill(self, fh: IO[bytes], buf: np.ndarray, at: int, count: int) -> int:
         """Read up to ``count`` bytes into ``buf[at:]``; a read error ends the stream."""
@@ -179,6 +224,14 @@ class BlockReader:
         elif self.error is not None:
             self.diag.error(name, f"{self.error} after line {lines}: {self.cause}; the lines "
                             "before it were read")
+        if self.cut_lines:
+            limits = self.source.limits
+            what = "decompressed data" if self.source.compression else "file"
+            self.diag.warning(name, f"line longer than {limits.max_line_bytes:,} bytes cut to "
+                              f"its first {limits.max_line_bytes:,} bytes (the first at byte "
+                              f"{self.first_cut:,} of the {what}; "
+                              f"{limits.hint('max_line_bytes')})", None, self.cut_lines)
+        self.source.report(self.diag)
         if self.nul_lines:
             self.diag.warning(name, "NUL bytes removed from line", self.first_nul,
                               self.nul_lines)

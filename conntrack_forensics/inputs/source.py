@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from ..diagnostics import Diagnostics
+from .limits import DEFAULT_LIMITS, Limits
 from .replay import Replayable
+from .streams import Bounded, Counted, Snapshot, open_regular, os_reason
 
 STDIN_NAME = "<stdin>"
 HEAD_BYTES = 64 * 1024
@@ -34,9 +36,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
 )
 _OPENERS: dict[str, Callable[[Any], Any]] = {
-    "gzip": lambda f: gzip.open(f, "rb"),
-    "bzip2": lambda f: bz2.open(f, "rb"),
-    "xz": lambda f: lzma.open(f, "rb"),
+    "gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
+    "bzip2": lambda f: bz2.BZ2File(f, "rb"),
+    "xz": lambda f: lzma.LZMAFile(f, "rb"),
 }
 DECOMPRESS_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
 #: Bytes that never occur in text logs (NUL is handled apart: crashed loggers leave NUL runs).
@@ -67,6 +69,9 @@ class Source:
             modification time of the file that was compressed (see :func:`gzip_mtime`). Read
             when the source is made from a file or standard input; an archive member's is set
             by :mod:`.archives`.
+        limits: the bounds on reading it (:class:`~.limits.Limits`).
+        notes: what reading it met that the diagnostics must tell (a limit that bit, a file
+            that changed while read), each once; :meth:`report` hands them on.
     """
 
     name: str
@@ -79,6 +84,8 @@ class Source:
     compression: str | None = None
     link_target: str | None = None
     header_mtime: dt.datetime | None = None
+    limits: Limits = DEFAULT_LIMITS
+    notes: dict[str, None] = field(default_factory=dict, repr=False)
     _spool: IO[bytes] | None = field(default=None, repr=False)
     _replay: Replayable | None = field(default=None, repr=False)
 
@@ -104,17 +111,33 @@ class Source:
             self._spool.seek(0)
             return cast(IO[bytes], _Unclosable(self._spool))
         assert self.path is not None
-        return open(self.path, "rb")
+        return cast(IO[bytes], io.BufferedReader(Snapshot(open_regular(self.path), self.note)))
 
     def open(self) -> IO[bytes]:
-        """Open the decompressed bytes (closing the result closes everything it opened)."""
+        """Open the decompressed bytes (closing the result closes everything it opened).
+
+        Decompression stops at the size and ratio limits (a note says so, see :meth:`report`).
+        """
         opener = _OPENERS.get(self.compression or "")
         if opener is None:
             return self.open_raw()
-        if self._spool is not None or self._replay is not None:
-            return cast(IO[bytes], opener(self.open_raw()))
-        assert self.path is not None
-        return cast(IO[bytes], opener(self.path))
+        raw = Counted(self.open_raw())
+        try:
+            inner = opener(raw)
+        except BaseException:
+            raw.close()
+            raise
+        return cast(IO[bytes], io.BufferedReader(Bounded(inner, raw, self.limits, self.note)))
+
+    def note(self, message: str) -> None:
+        """Keep ``message`` for the diagnostics (once however often it is met)."""
+        self.notes[message] = None
+
+    def report(self, diag: Diagnostics) -> None:
+        """Hand the notes on to ``diag`` as warnings naming this source."""
+        for message in self.notes:
+            diag.warning(self.name, message)
+        self.notes.clear()
 
     def close(self) -> None:
         """Release standard input's spool file, if any."""
@@ -226,6 +249,9 @@ def read_head(source: Source, diag: Diagnostics, size: int = HEAD_BYTES) -> byte
         with source.open() as fh:
             return fh.read(size)
     except DECOMPRESS_ERRORS as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:  # the file, not its data
+            diag.warning(source.name, f"cannot read file: {os_reason(exc)}")
+            return None
         if source.compression:
             # a truncated or corrupt file may still give a usable head; read what comes
             head = _salvage_head(source, size)

@@ -17,6 +17,12 @@ a pipe. A source with no plain file of its own (an archive member, a compressed
 (:class:`tempfile.NamedTemporaryFile`, removed afterwards; runs of zero bytes, most of a journal
 file, are left as holes), and journalctl reads that.
 
+``journalctl --file`` takes a glob pattern, not a path: a file under ``case[1]/`` would read
+``case1/``'s journal, another host's, and ``*`` or ``?`` in a name could read several. No
+path from the evidence is given to it: journalctl runs in a private temporary directory
+(:func:`tempfile.TemporaryDirectory`) holding one symbolic link, :data:`LINK_NAME`, to the file,
+and is given that bare name, which no glob changes.
+
 What journalctl writes to standard error, and a non-zero exit (a truncated or corrupt file),
 become one diagnostic for the file; the entries read before it are kept. Without journalctl on
 ``PATH`` (not a Linux host) the file gives no events, and one error saying how to export it
@@ -44,6 +50,8 @@ SIGNATURE = b"LPKSHHRH"
 MAX_STDERR_CHARS = 2000
 _COPY_BYTES = 1024 * 1024
 _ENV = {"LC_ALL": "C", "SYSTEMD_COLORS": "0", "SYSTEMD_PAGER": "cat"}
+#: The name journalctl is given, in a directory of its own: no glob metacharacter in it.
+LINK_NAME = "conntrack-forensics-input.journal"
 
 
 @register
@@ -75,8 +83,13 @@ class JournalFileParser(Parser):
         if journalctl is None:
             ctx.diag.error(source.name, _missing_journalctl(source))
             return
-        with _on_disk(ctx) as path:
-            yield from _run(ctx, journalctl, path)
+        with _on_disk(ctx) as path, _plain_name(path) as where:
+            if where is None:
+                ctx.diag.error(source.name, "binary journal file: no symbolic link could be "
+                               "made to give it to journalctl by a name that is no pattern "
+                               "(is the temporary directory on a file system without links?)")
+                return
+            yield from _run(ctx, journalctl, path, where, LINK_NAME)
 
 
 def _missing_journalctl(source: Source) -> str:
@@ -114,15 +127,37 @@ def _on_disk(ctx: ParseContext) -> Iterator[str]:
         yield tmp.name
 
 
-def _run(ctx: ParseContext, journalctl: str, path: str) -> Iterator[RawBatch]:
-    """Run journalctl on ``path``, yielding the events of its output; then report its errors."""
+@contextlib.contextmanager
+def _plain_name(path: str) -> Iterator[str | None]:
+    """A private directory where :data:`LINK_NAME` is ``path``; None if no link can be made.
+
+    ``journalctl --file`` expands its argument as a glob pattern; a path such as
+    ``case[1]/system.journal`` would name ``case1/system.journal``. The directory (mode 0700,
+    removed afterwards) holds only a symbolic link to the file's absolute path.
+    """
+    target = os.path.abspath(path)
+    with tempfile.TemporaryDirectory(prefix="conntrack-forensics-") as where:
+        try:
+            os.symlink(target, os.path.join(where, LINK_NAME))
+        except OSError:
+            yield None
+        else:
+            yield where
+
+
+def _run(ctx: ParseContext, journalctl: str, path: str, where: str,
+         link: str) -> Iterator[RawBatch]:
+    """Run journalctl on ``path`` (as ``link`` in ``where``), yielding the events of its output.
+
+    Then report what it wrote to standard error and a failure.
+    """
     name = ctx.source.name
     with tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(
-                [journalctl, "--file", path, "-o", "export", "--no-pager"],
+                [journalctl, "--file", link, "-o", "export", "--no-pager"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
-                env={**os.environ, **_ENV},
+                env={**os.environ, **_ENV}, cwd=where,
             )
         except OSError as exc:
             ctx.diag.error(name, f"binary journal file: cannot run journalctl: {exc}")
@@ -135,7 +170,7 @@ def _run(ctx: ParseContext, journalctl: str, path: str) -> Iterator[RawBatch]:
         finally:
             _end(proc)
         err.seek(0)
-        message = _stderr_text(err, path, name)
+        message = _stderr_text(err, (os.path.join(where, link), link, path), name)
     read = ctx.records - before
     if status != 0:
         how = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
@@ -156,11 +191,16 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def _stderr_text(err: IO[bytes], path: str, name: str) -> str:
-    """The standard error of journalctl on one line, the spool's path shown as the source's."""
+def _stderr_text(err: IO[bytes], paths: tuple[str, ...], name: str) -> str:
+    """The standard error of journalctl on one line, the paths it was given shown as the source's.
+
+    ``paths`` are the names journalctl may print, longest first (the link's full path, its bare
+    name, the spool's or file's own path).
+    """
     data = err.read(4 * MAX_STDERR_CHARS).decode("utf-8", "replace")
     text = "; ".join(line.strip() for line in data.splitlines() if line.strip())
-    text = text.replace(path, name)
+    for path in paths:
+        text = text.replace(path, name)
     if len(text) > MAX_STDERR_CHARS:
         text = text[:MAX_STDERR_CHARS] + "..."
     return text

@@ -1,4 +1,9 @@
-"""Charts of drops over time, drawn with matplotlib (Agg), embedded as inline SVG."""
+"""Charts of drops over time, drawn with matplotlib (Agg), embedded as inline SVG.
+
+Labels carry evidence text (a trigger command, a host, a module name), which is never
+matplotlib math text: ``$2_$`` in a command is shown as typed, not parsed (every text of a
+chart is made with matplotlib's ``text.parse_math`` off).
+"""
 
 from __future__ import annotations
 
@@ -29,7 +34,8 @@ def plot_drops(incidents: Sequence[Incident], ax: Any = None) -> Any:
     ax.set_xlabel("time (UTC)")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M:%S"))  # type: ignore[no-untyped-call]
     if len(incidents) > 1:
-        ax.legend(fontsize="small")
+        for text in ax.legend(fontsize="small").get_texts():
+            text.set_parse_math(False)
     ax.figure.autofmt_xdate()
     return ax
 
@@ -46,6 +52,13 @@ def incident_svg(incident: Incident) -> str:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    # the rc stays in force while the figure is built and drawn: ticks are made when drawn
+    with matplotlib.rc_context({"text.parse_math": False, "svg.hashsalt": incident.id,
+                                "svg.fonttype": "none"}):
+        return _incident_svg(incident)
+
+
+def _incident_svg(incident: Incident) -> str:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -91,8 +104,7 @@ def incident_svg(incident: Incident) -> str:
     fig.set_size_inches(9, 2.6 + 0.22 * rows)
     fig.tight_layout(rect=(0, (0.22 * rows + 0.05) / (2.6 + 0.22 * rows), 1, 1))
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": incident.id, "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     return _prefix_ids(text[text.index("<svg"):], incident.id)
 

@@ -1,4 +1,15 @@
-"""Timelines for other tools: CSV, JSON Lines, and Timesketch's CSV import format."""
+"""Timelines for other tools: CSV, JSON Lines, and Timesketch's CSV import format.
+
+Log text is data, and a spreadsheet opening a CSV runs any cell that looks like a formula
+(``=HYPERLINK(...)``, ``@SUM(...)``, ``+cmd``, ``-2+3``). Following OWASP's CSV injection
+guidance, in the CSV and Timesketch outputs a text cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab (0x09), a carriage return (0x0D), a line feed (0x0A) or NUL (0x00), or with the
+full-width ``＝`` ``＋`` ``－`` ``＠`` (U+FF1D, U+FF0B, U+FF0D, U+FF20) that some spreadsheets
+read alike, is written with a single quote ``'`` in front (:data:`FORMULA_TRIGGERS`,
+:func:`neutralise`); the csv module quotes it as any other cell, so the file stays valid CSV.
+Numbers (line, pid, count, timestamp) are written as numbers. JSON Lines is not for
+spreadsheets: its text is exactly the evidence's.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +23,9 @@ from ..model import EVENT_COLUMNS
 from ..times import rfc3339
 
 _TIME_COLUMNS = ("time", "not_before", "not_after")
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0",
+                    "\uff1d", "\uff0b", "\uff0d", "\uff20")
 #: Timesketch's CSV import: ``message``, ``datetime`` (ISO 8601 with offset) and
 #: ``timestamp_desc`` are mandatory; ``timestamp`` (microseconds since 1970) is read when
 #: present; any other column becomes an attribute of the event.
@@ -39,6 +53,21 @@ def _value(col: str, v: Any) -> Any:
     return v
 
 
+def neutralise(value: Any) -> Any:
+    """``value`` with a ``'`` in front when it is text a spreadsheet would run as a formula.
+
+    >>> neutralise("@SUM(A1)"), neutralise("-2+3"), neutralise("ok"), neutralise(-2)
+    ("'@SUM(A1)", "'-2+3", 'ok', -2)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _csv_row(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: neutralise(v) for k, v in rec.items()}
+
+
 def _records(events: pd.DataFrame) -> Any:
     cols = list(EVENT_COLUMNS)
     for row in events[cols].itertuples(index=False, name=None):
@@ -55,7 +84,7 @@ def write_timeline(events: pd.DataFrame, fmt: str, out: TextIO) -> int:
         writer = csv.DictWriter(out, fieldnames=list(EVENT_COLUMNS))
         writer.writeheader()
         for rec in _records(events):
-            writer.writerow(rec)
+            writer.writerow(_csv_row(rec))
         return 0
     if fmt == "timesketch":
         writer = csv.DictWriter(out, fieldnames=list(TIMESKETCH_FIELDS), extrasaction="ignore")
@@ -68,6 +97,6 @@ def write_timeline(events: pd.DataFrame, fmt: str, out: TextIO) -> int:
             rec["datetime"] = when.isoformat()
             rec["timestamp"] = when.value // 1000
             rec["timestamp_desc"] = TIMESTAMP_DESC.get(rec["kind"], "Event Logged")
-            writer.writerow(rec)
+            writer.writerow(_csv_row(rec))
         return left_out
     raise ValueError(f"unknown timeline format {fmt}")

@@ -45,3 +45,49 @@ def test_rfc3339_offsets_are_exact(tmp_path: Path) -> None:
     r = cf.load(p)
     assert r.events["time"].iloc[0] == pd.Timestamp("2024-03-14T09:12:03.5Z")
     assert r.events["time_quality"].iloc[0] == "exact"
+
+
+def _host_root(root: Path, *, localtime: str | None = None, timezone: str | None = None,
+               line: str = f"Apr 27 00:03:27 {DROP}") -> None:
+    (root / "etc").mkdir(parents=True)
+    if localtime is not None:
+        (root / "etc" / "localtime").symlink_to(f"../usr/share/zoneinfo/{localtime}")
+    if timezone is not None:
+        (root / "etc" / "timezone").write_text(f"{timezone}\n")
+    (root / "var" / "log").mkdir(parents=True)
+    (root / "var" / "log" / "messages").write_text(line + "\n")
+
+
+def test_zone_the_tz_database_lacks_is_a_warning_and_utc_is_assumed(tmp_path: Path) -> None:
+    _host_root(tmp_path, localtime="Mars/Olympus_Mons")
+    r = cf.load(tmp_path, year=2017)  # no UsageError: the zone is evidence, not a setting
+    assert r.events["time"].iloc[0] == pd.Timestamp("2017-04-27T00:03:27Z")
+    assert r.events["time_quality"].iloc[0] == "assumed_tz"
+    assert (r.settings.tz, r.settings.tz_source) == ("UTC", "default")
+    warn = r.diagnostics.loc[r.diagnostics["message"].str.contains("Mars/Olympus_Mons")]
+    assert list(warn["level"].astype(str)) == ["warning"]
+    assert warn["path"].iloc[0].endswith("etc/localtime")
+    assert "cannot be loaded" in warn["message"].iloc[0]
+    assert "UTC (assumed" in warn["message"].iloc[0]
+
+
+def test_unloadable_zone_falls_back_to_another_zone_named_for_the_host(tmp_path: Path) -> None:
+    _host_root(tmp_path / "a" / "bogon", localtime="Mars/Olympus_Mons")
+    _host_root(tmp_path / "b" / "bogon", localtime="Asia/Shanghai",
+               line=f"Apr 27 00:04:27 {DROP}")
+    r = cf.load(tmp_path, year=2017)
+    assert sorted(r.events["time"]) == [pd.Timestamp("2017-04-26T16:03:27Z"),
+                                        pd.Timestamp("2017-04-26T16:04:27Z")]
+    assert (r.settings.tz, r.settings.tz_source) == ("Asia/Shanghai", "evidence")
+    warn = r.diagnostics.loc[r.diagnostics["level"].astype(str) == "warning"]
+    assert len(warn) == 1
+    assert warn["path"].iloc[0].endswith("a/bogon/etc/localtime")
+    assert "Mars/Olympus_Mons" in warn["message"].iloc[0]
+    assert "used Asia/Shanghai" in warn["message"].iloc[0]
+
+
+def test_directory_named_as_a_zone_does_not_crash(tmp_path: Path) -> None:
+    _host_root(tmp_path, localtime="America")
+    r = cf.load(tmp_path, year=2017)
+    assert r.settings.tz_source == "default"
+    assert r.diagnostics["message"].str.contains("'America'").any()

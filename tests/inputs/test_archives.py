@@ -136,7 +136,9 @@ def test_nested_archive_not_opened(tmp_path: Path) -> None:
         zf.writestr("inner.zip", inner.getvalue())
     r = cf.load(archive, year=2017)
     assert len(r.events) == 0
-    assert "archive inside an archive not opened" in r.diagnostics["message"].tolist()
+    notes = r.diagnostics.loc[r.diagnostics["message"].str.startswith(
+        "archive inside an archive not opened"), "path"].tolist()
+    assert notes == [f"{archive.as_posix()}!/inner.zip"]
 
 
 def test_archive_from_stdin(tmp_path: Path, monkeypatch) -> None:

@@ -6,6 +6,7 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,6 @@ import pytest
 
 import conntrack_forensics as cf
 from conntrack_forensics.diagnostics import Diagnostics
-from conntrack_forensics.inputs import walk
 from conntrack_forensics.inputs.source import rotation_key, scope_of
 from conntrack_forensics.inputs.walk import iter_sources
 
@@ -116,17 +116,18 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     locked = tmp_path / "secure"
     locked.write_text(LINE)
     (tmp_path / "messages").write_text(LINE)
-    real_open = open
+    real_open = os.open
 
     def fake_open(path, *args, **kwargs):
         if Path(path).name == "secure":
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(walk, "open", fake_open, raising=False)
+    monkeypatch.setattr(os, "open", fake_open)
     result = cf.load(tmp_path, year=2017)
     assert len(result.events) == 1
-    assert ("secure", "cannot read file: Permission denied", 1) in _diag(result)
+    assert ("secure", "cannot read file: permission denied (run as a user who may read it, or "
+            "copy it readable)", 1) in _diag(result)
 
 
 def test_inputs_are_never_written(tmp_path: Path) -> None:

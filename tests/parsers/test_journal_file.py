@@ -333,3 +333,39 @@ def test_property_every_written_entry_is_read(
     assert events["line"].tolist() == list(range(1, len(entries) + 1))
     written = [m if isinstance(m, str) else m.decode("utf-8", "replace") for _, _, m, _ in entries]
     assert Counter(events["message"].tolist()) == Counter(written)
+
+
+# ------------------------------------------------------------------- paths are not patterns
+
+
+@needs_journalctl
+@pytest.mark.parametrize("folder", ["case[1]", "case?", "case*", "case\\1"])
+def test_a_path_with_glob_characters_reads_that_file_only(tmp_path: Path, folder: str) -> None:
+    # journalctl --file takes a glob: "case[1]/..." would read case1/, another host's journal
+    if os.name != "posix" and ("*" in folder or "?" in folder):  # pragma: no cover
+        pytest.skip("not a valid file name here")
+    ours, other = tmp_path / folder, tmp_path / "case1"
+    ours.mkdir()
+    other.mkdir()
+    (ours / "system.journal").write_bytes(gzip.decompress(K8S.read_bytes()))
+    (other / "system.journal").write_bytes(gzip.decompress(WEB.read_bytes()))
+    r = cf.load(ours / "system.journal", full=True)
+    expected = _load(K8S).events  # the same journal, read where its path is no pattern
+    assert list(r.events["message"]) == list(expected["message"]) and len(r.events) >= 20
+    assert set(r.events["host"].dropna()) == {"k8s-node-7"}
+    assert not (r.diagnostics["level"].astype(str) == "error").any()
+
+
+@needs_journalctl
+def test_no_link_for_journalctl_is_one_error(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(*_args: Any) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    path = tmp_path / "system.journal"
+    path.write_bytes(gzip.decompress(K8S.read_bytes()))
+    monkeypatch.setattr(jf.os, "symlink", no_links)
+    r = cf.load(path, full=True)
+    assert len(r.events) == 0
+    (msg,) = r.diagnostics.loc[r.diagnostics["level"].astype(str) == "error", "message"]
+    assert "symbolic link" in msg
