@@ -171,7 +171,7 @@ def _resolve(
         settings.tz, settings.tz_source = zone
     for p in rows:
         assert p.raw is not None
-        p.times, p.zoned = known_times(p.raw, p.tz)
+        p.times, p.zoned = known_times(p.raw, p.tz, diag, p.source.name)
         p.dated = p.times.dropna()
     choices = resolve_years(rows, cli_year, diag, hints.dated_text)
     if cli_year is not None:

@@ -100,15 +100,23 @@ class _Loadable:
 _ZONED = r"(?:[Zz]|[+-]\d\d:?\d\d)$"
 
 
-def known_times(raw: pd.DataFrame, tz: dt.tzinfo) -> tuple[pd.Series, np.ndarray]:
-    """UTC times of rows that need no year decision, and which of them carried a zone."""
+def known_times(raw: pd.DataFrame, tz: dt.tzinfo, diag: Diagnostics | None = None,
+                name: str = "") -> tuple[pd.Series, np.ndarray]:
+    """UTC times of rows that need no year decision, and which of them carried a zone.
+
+    A stated time the table cannot hold (a date that does not exist, ``2024-02-31``, or a year
+    outside 1678-2261, the range of nanosecond times) leaves its row without a time; with
+    ``diag``, such rows are counted in a warning on ``name``.
+    """
     times = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
     zoned = np.zeros(len(raw), dtype=bool)
     ep = raw["epoch"].notna().to_numpy()
     if ep.any():
         # epochs carry at most microseconds (journal); round away float noise below that
-        micros = (raw.loc[ep, "epoch"].astype("float64") * 1e6).round().astype("int64")
-        times[ep] = pd.to_datetime(micros, unit="us", utc=True)
+        micros = (raw.loc[ep, "epoch"].astype("float64") * 1e6).round()
+        fits = (micros >= _MIN_US) & (micros <= _MAX_US)
+        held = pd.to_datetime(micros.where(fits).astype("Int64"), unit="us", utc=True)
+        times[ep] = held.astype("datetime64[ns, UTC]")
         zoned |= ep
     iso_mask = raw["iso"].notna().to_numpy()
     if iso_mask.any():
@@ -117,10 +125,29 @@ def known_times(raw: pd.DataFrame, tz: dt.tzinfo) -> tuple[pd.Series, np.ndarray
         has_zone = text.str.contains(_ZONED, regex=True).to_numpy(dtype=bool)
         idx = raw.index[iso_mask]
         if has_zone.any():
-            times[idx[has_zone]] = pd.to_datetime(
-                text[has_zone], format="ISO8601", utc=True, errors="coerce")
+            times[idx[has_zone]] = _in_range(pd.to_datetime(
+                text[has_zone], format="ISO8601", utc=True, errors="coerce"))
             zoned[np.flatnonzero(iso_mask)[has_zone]] = True
         if (~has_zone).any():
             naive = pd.to_datetime(text[~has_zone], format="ISO8601", errors="coerce")
-            times[idx[~has_zone]] = localize(naive, tz)
+            times[idx[~has_zone]] = localize(_in_range(naive), tz)
+    lost = int(((ep | iso_mask) & times.isna().to_numpy()).sum())
+    if lost and diag is not None:
+        diag.warning(name, f"{lost:,} line(s) state a time that does not exist or lies outside "
+                     "the years 1678-2261: kept without a time", count=lost)
     return times, zoned
+
+
+#: The range of nanosecond times, in microseconds since the epoch.
+_MIN_US = pd.Timestamp.min.value // 1000 + 1
+_MAX_US = pd.Timestamp.max.value // 1000 - 1
+
+
+def _in_range(values: pd.Series) -> pd.Series:
+    """``values`` as nanosecond times; those outside their range become NaT."""
+    aware = getattr(values.dtype, "tz", None) is not None
+    lo, hi = pd.Timestamp.min.ceil("s"), pd.Timestamp.max.floor("s")
+    if aware:
+        lo, hi = lo.tz_localize("UTC"), hi.tz_localize("UTC")
+    kept = values.where(values.notna() & (values >= lo) & (values <= hi))
+    return kept.astype("datetime64[ns, UTC]" if aware else "datetime64[ns]")

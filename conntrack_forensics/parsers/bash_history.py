@@ -28,6 +28,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+from ._bounds import OUT_OF_RANGE, epoch_in_range
 from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
@@ -119,8 +120,9 @@ class _Entries:
             self._emit()
             if self.stamp is not None:
                 self.ctx.skip(self.stamp_line, "history timestamp with no command after it")
-            if m is None:  # bash takes any '#<digit>' line of a stamped file for a stamp
-                self.ctx.skip(lineno, "damaged history timestamp")
+            if m is None or not epoch_in_range(float(m.group(1))):
+                # bash takes any '#<digit>' line of a stamped file for a stamp
+                self.ctx.skip(lineno, "damaged history timestamp" if m is None else OUT_OF_RANGE)
                 self.stamp = None
                 return
             self.stamp, self.stamp_line = float(m.group(1)), lineno

@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from ..model import Kind
+from ._bounds import int64
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -354,10 +355,10 @@ def classify(message: str, program: str | None) -> Classified:
         return Classified(
             kind=rule.kind,
             rule=rule.id,
-            count=int(g["count"]) if g.get("count") else None,
+            count=int64(g.get("count")),
             module=g.get("module") or rule.module,
-            conntrack_max=int(g["max"]) if g.get("max") else None,
-            conntrack_buckets=int(g["buckets"]) if g.get("buckets") else None,
+            conntrack_max=int64(g.get("max")),
+            conntrack_buckets=int64(g.get("buckets")),
             user=g.get("user"),
             command=command,
         )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ._bounds import INT64_MAX, TOO_LARGE, int64
 from ._snapshot import SNAPSHOT, Facts, lines, snapshot_batch
 from .base import Head, ParseContext, Parser, RawBatch
 from .registry import register
@@ -97,6 +98,9 @@ class ConntrackStatsParser(Parser):
                 evidence.append(stripped)
                 continue
             if count_file and _NUMBER.fullmatch(stripped):
+                if int64(stripped) is None:
+                    ctx.skip(number, TOO_LARGE)
+                    continue
                 ctx.ok()
                 entries = int(stripped) if entries is None else entries
                 program = "conntrack -C"
@@ -115,6 +119,9 @@ class ConntrackStatsParser(Parser):
                 values = dict(zip(columns, (int(c, 16) for c in cells), strict=True))
             if values is None:
                 ctx.skip(number, "not a conntrack statistics line")
+                continue
+            if max(values.values(), default=0) > INT64_MAX:
+                ctx.skip(number, TOO_LARGE)
                 continue
             ctx.ok()
             cpus += 1

@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+from ._bounds import FIRST_YEAR, LAST_YEAR
 from .base import Head, ParseContext, Parser, RawBatch
 from .classify import classify
 from .registry import register
@@ -40,6 +41,8 @@ def _split(line: str) -> tuple[float | None, str | None, str] | None:
         try:
             when = dt.datetime.strptime(" ".join(m.group("ts").split()), "%a %b %d %H:%M:%S %Y")
         except ValueError:
+            return None
+        if not FIRST_YEAR <= when.year <= LAST_YEAR:
             return None
         return None, when.isoformat(), m.group("msg")
     m = _KMSG.fullmatch(line)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ._bounds import OUT_OF_RANGE, epoch_in_range
 from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .bash_history import user_from_path
@@ -78,10 +79,12 @@ class FishHistoryParser(Parser):
                     entry.has_when = True
                     entry.lines.append(text)
                     value = w.group("value").strip()
-                    if _NUMBER.fullmatch(value):
+                    if _NUMBER.fullmatch(value) and epoch_in_range(float(value)):
                         entry.when = float(value)
                     else:
                         entry.bad_when = lineno
+                        if _NUMBER.fullmatch(value):
+                            entry.why = OUT_OF_RANGE
                 elif entry is not None and _INDENTED.match(text):
                     entry.lines.append(text)
                 elif entry is None and _INDENTED.match(text):
@@ -107,6 +110,7 @@ class _Entry:
     has_when: bool = False
     when: float | None = None
     bad_when: int | None = None
+    why: str = "fish history 'when:' is not a number"
 
 
 class _State:
@@ -119,7 +123,7 @@ class _State:
     def entry(self, e: _Entry) -> None:
         """Turn one finished entry into a row (or a skip)."""
         if e.bad_when is not None:
-            self.ctx.skip(e.bad_when, "fish history 'when:' is not a number")
+            self.ctx.skip(e.bad_when, e.why)
             return
         command = unescape(e.cmd)
         if not command.strip():

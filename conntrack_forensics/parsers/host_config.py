@@ -27,8 +27,8 @@ def _is_zone(text: str) -> bool:
         return False
     try:
         zoneinfo.ZoneInfo(text)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False  # (OSError: a directory of zones, a name too long for a path)
     return True
 
 

@@ -49,6 +49,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ._bounds import iso_in_range
 from ._iptables_rule import NAT_TARGETS, Rule, list_rule, save_rule
 from ._snapshot import SNAPSHOT, Facts, lines, rules_needing, snapshot_batch, some_of
 from .base import Head, ParseContext, Parser, RawBatch
@@ -248,7 +249,7 @@ def _iso(m: re.Match[str]) -> str | None:
                            int(m.group("day")), hour, minute, second)
     except ValueError:
         return None
-    return when.isoformat()
+    return when.isoformat() if iso_in_range(when.isoformat()) else None
 
 
 def _infer_table(st: _State, name: str) -> str | None:

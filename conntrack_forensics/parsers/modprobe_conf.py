@@ -114,13 +114,17 @@ class ModprobeConfParser(Parser):
     def sniff(self, head: Head) -> float:
         """Every line a comment or a modprobe.d directive naming a module."""
         body: list[str] = []
-        going = False
+        going = comment = False  # a backslash continues a comment too (see ``_logical``)
         for ln in head.lines:
             text = ln.strip()
             if going:
-                body[-1] += " " + text.rstrip("\\")
+                if not comment:
+                    body[-1] += " " + text.rstrip("\\")
             elif text and not text.startswith("#"):
                 body.append(text.rstrip("\\").rstrip())
+                comment = False
+            else:
+                comment = True
             going = text.endswith("\\")
         if not body:
             return 0.0

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ._bounds import TOO_LARGE, int64
 from ._snapshot import SNAPSHOT, Facts, describe, lines, snapshot_batch
 from .base import Head, ParseContext, Parser, RawBatch
 from .classify import BUCKETS_KEYS, COUNT_KEYS, MAX_KEYS
@@ -75,6 +76,9 @@ class SysctlParser(Parser):
                 ctx.ok()
                 continue
             if name in _VALUE_FILES and _NUMBER.fullmatch(stripped):
+                if int64(stripped.lstrip("-")) is None:
+                    ctx.skip(number, TOO_LARGE)
+                    continue
                 ctx.ok()
                 _set(facts, _VALUE_FILES[name], int(stripped))
                 evidence.append(f"{ctx.source.name}: {stripped}")
@@ -83,6 +87,10 @@ class SysctlParser(Parser):
             m = _LINE.fullmatch(stripped)
             if m is None:
                 ctx.skip(number, "not a sysctl key = value line")
+                continue
+            if _NUMBER.fullmatch(m.group("value").strip()) \
+                    and int64(m.group("value").strip().lstrip("-")) is None:
+                ctx.skip(number, TOO_LARGE)
                 continue
             ctx.ok()
             keys += 1

@@ -46,6 +46,7 @@ import pandas as pd
 
 from ..inputs.blocks import Block, BlockReader
 from ..model import Kind
+from ._bounds import OUT_OF_RANGE, int64, iso_in_range
 from ._bulk import Pending, message_rows, run_rows
 from ._dated_text import DatedTextSampler
 from ._months import month_of
@@ -220,6 +221,9 @@ class _Lines:
         if m is None:
             ctx.skip(lineno, "line is not in a syslog format")
             return
+        if not iso_in_range(m.iso):
+            ctx.skip(lineno, OUT_OF_RANGE)
+            return
         ctx.ok()
         host, program, pid, msg = m.host, m.program, m.pid, m.msg
         if self.reboot is not None:
@@ -228,6 +232,8 @@ class _Lines:
                       evidence=self.reboot[1], iso=m.iso, mdsod=m.mdsod)
             self.reboot = None
         rep = _REPEAT.fullmatch(msg.lstrip())
+        if rep is not None and int64(rep.group("n")) is None:
+            rep = None  # no count the table can hold: an ordinary message
         if rep is not None:
             text = rep.group("text")
             if text is not None:
@@ -328,7 +334,7 @@ def _match(line: str, months: Mapping[str, int] | None = None) -> _Line | None:
             return _Line(
                 host=host if is_host(host) else None,
                 program=None if app == "-" else app,
-                pid=int(procid) if procid.isdigit() else None,
+                pid=int64(procid),
                 msg=(m5.group("msg") or "").removeprefix("\ufeff"),
                 iso=m5.group("ts"),
             )
@@ -379,5 +385,5 @@ def _with_tag(
         # (dpkg's "configure libc6:amd64 ..." has no tag: a tag's colon ends a word)
         return None if tagged else _Line(host or None, None, None, rest, iso, mdsod)
     pid = t.group("pid")
-    return _Line(host or None, t.group("prog"), int(pid) if pid else None, t.group("msg"),
+    return _Line(host or None, t.group("prog"), int64(pid), t.group("msg"),
                  iso, mdsod)

@@ -26,6 +26,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+from ._bounds import OUT_OF_RANGE, epoch_in_range
 from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .bash_history import user_from_path
@@ -73,8 +74,9 @@ class TcshHistoryParser(Parser):
                     if m is not None or _BROKEN.fullmatch(text.strip()):
                         if stamp is not None:
                             ctx.skip(stamp_line, "history timestamp with no command after it")
-                        if m is None:
-                            ctx.skip(lineno, "damaged tcsh history timestamp")
+                        if m is None or not epoch_in_range(float(m.group(1))):
+                            ctx.skip(lineno, "damaged tcsh history timestamp" if m is None
+                                     else OUT_OF_RANGE)
                             stamp = None
                             continue
                         stamp, stamp_line = float(m.group(1)), lineno

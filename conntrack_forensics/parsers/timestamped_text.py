@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ._bounds import iso_in_range
 from .base import Head, ParseContext, Parser, RawBatch
 from .classify import classify
 from .registry import register
@@ -50,7 +51,8 @@ def _valid(ts: str) -> bool:
     """A real month, day and time of day (the day's month length is the loader's to check)."""
     month, day = int(ts[5:7]), int(ts[8:10])
     hour, minute, second = int(ts[11:13]), int(ts[14:16]), int(ts[17:19])
-    return 1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 60
+    return (iso_in_range(ts) and 1 <= month <= 12 and 1 <= day <= 31 and hour <= 23
+            and minute <= 59 and second <= 60)
 
 
 @register
@@ -71,8 +73,8 @@ class TimestampedTextParser(Parser):
     def parse(self, ctx: ParseContext) -> Iterator[RawBatch]:
         """One event per stamped line; the lines after it until the next are part of it."""
         started = False
+        batch = RawBatch()
         for chunk in ctx.chunks():
-            batch = RawBatch()
             for i, line in enumerate(chunk.lines):
                 lineno = chunk.first + i
                 if not line.strip():
@@ -81,7 +83,7 @@ class TimestampedTextParser(Parser):
                 if found is None:
                     if not started:
                         ctx.skip(lineno, "line is not a timestamped text line")
-                    elif len(batch):  # a continuation: part of the record above
+                    else:  # a continuation: part of the record above
                         batch.cols["message"][-1] += "\n" + line
                     continue
                 started = True
@@ -92,5 +94,16 @@ class TimestampedTextParser(Parser):
                 if m is not None:
                     pid, msg = int(m.group("pid")), m.group("msg")
                 batch.add(lineno, msg, pid=pid, cls=classify(msg, None), evidence=line, iso=ts)
-            if len(batch):
-                yield batch
+            if len(batch) > 1:  # the last row stays: the next chunk may continue its message
+                done, batch = batch, _last_row(batch)
+                yield done
+        if len(batch):
+            yield batch
+
+
+def _last_row(batch: RawBatch) -> RawBatch:
+    """Move ``batch``'s last row to a new batch (returned)."""
+    out = RawBatch()
+    for name, values in batch.cols.items():
+        out.cols[name] = [values.pop()]
+    return out

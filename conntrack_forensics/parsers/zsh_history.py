@@ -22,6 +22,7 @@ from typing import IO, Any, cast
 
 from ..inputs.blocks import LineChunk, iter_line_chunks
 from ..inputs.source import Source
+from ._bounds import OUT_OF_RANGE, epoch_in_range
 from ._history import HistoryRows
 from .base import Head, ParseContext, Parser, RawBatch
 from .bash_history import COMMAND_WORDS, user_from_path
@@ -106,6 +107,9 @@ class _State:
         m = _EXTENDED.match(parts[0])
         if m is None and _BROKEN.match(parts[0]):
             self.ctx.skip(line, "zsh history entry with a damaged ': epoch:duration;' prefix")
+            return
+        if m is not None and not epoch_in_range(float(m.group(1))):
+            self.ctx.skip(line, OUT_OF_RANGE)
             return
         if m is not None:
             parts[0] = parts[0][m.end():]

@@ -91,3 +91,20 @@ def test_directory_named_as_a_zone_does_not_crash(tmp_path: Path) -> None:
     r = cf.load(tmp_path, year=2017)
     assert r.settings.tz_source == "default"
     assert r.diagnostics["message"].str.contains("'America'").any()
+
+
+def test_a_stated_time_that_cannot_be_held_is_a_counted_warning(tmp_path) -> None:
+    """Feb 31 leaves its row without a time, the year 3017 its line unread; both are counted."""
+    from conntrack_forensics.events.load import load
+
+    log = tmp_path / "syslog"
+    log.write_text(
+        "2024-02-29T10:00:00.000000+00:00 web1 kernel: nf_conntrack: table full, dropping packet\n"
+        "2024-02-31T10:00:01.000000+00:00 web1 kernel: nf_conntrack: table full, dropping packet\n"
+        "3017-04-27T08:15:03.000000+00:00 web1 kernel: nf_conntrack: table full, dropping packet\n",
+        encoding="utf-8")
+    result = load([log])
+    drops = result.events.loc[result.events["kind"] == "conntrack_drop"]
+    assert drops["time"].notna().sum() == 1 and len(drops) <= 3
+    warned = [d for d in result.diag.rows if "1678-2261" in d.message]
+    assert sum(d.count for d in warned) == 2
