@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
+from typing import cast
 
 import conntrack_forensics as cf
 from conntrack_forensics.diagnostics import Diagnostics
@@ -62,18 +65,59 @@ def test_link_to_dev_zero(tmp_path: Path) -> None:
                               "followed (never opened)")]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads through any permission")
-def test_unreadable_file_and_directory(tmp_path: Path) -> None:
-    (tmp_path / "secure").write_text(LINE)
-    (tmp_path / "secure").chmod(0)
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "messages").write_text(LINE)
-    (tmp_path / "sub").chmod(0)
+def _as_unprivileged(work: Callable[[], list[tuple[str, str, str]]]) -> list[tuple[str, str, str]]:
+    """``work()`` run as a user without root's override of permissions.
+
+    Under root (CI, containers) a forked child drops to ``nobody`` (uid and gid 65534) and
+    sends its result back through a pipe; the modules it needs are imported already, so it
+    reads nothing from root's directories.
+    """
+    if os.geteuid() != 0:
+        return work()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(work(), out)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as inp:
+        data = inp.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0 and data, "the unprivileged run failed"
+    return cast(list[tuple[str, str, str]], pickle.loads(data))
+
+
+def test_unreadable_file_and_directory() -> None:
+    tree = Path(tempfile.mkdtemp(prefix="cf-perm-", dir="/tmp"))
     try:
-        result = cf.load(tmp_path, year=2017)
+        tree.chmod(0o755)  # the unprivileged user may list it ...
+        (tree / "messages").write_text(LINE)
+        (tree / "messages").chmod(0o644)
+        (tree / "secure").write_text(LINE)
+        (tree / "secure").chmod(0)  # ... but not read this
+        (tree / "sub").mkdir()
+        (tree / "sub" / "messages").write_text(LINE)
+        (tree / "sub").chmod(0)  # ... nor list this
+        cf.load(tree / "messages", year=2017)  # imports all the loader needs, before the fork
+
+        def work() -> list[tuple[str, str, str]]:
+            result = cf.load(tree, year=2017)
+            assert result.events["kind"].eq("conntrack_drop").sum() == 1  # the readable one
+            return _rows(result)
+
+        rows = _as_unprivileged(work)
     finally:
-        (tmp_path / "sub").chmod(0o700)
-    rows = _rows(result)
+        (tree / "sub").chmod(0o700)
+        shutil.rmtree(tree)
     assert any(n == "secure" and "permission denied" in m for n, _, m in rows)
     assert any(n == "sub" and "directory not read: permission denied" in m for n, _, m in rows)
 
