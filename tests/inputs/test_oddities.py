@@ -6,9 +6,9 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import conntrack_forensics as cf
 from conntrack_forensics.diagnostics import Diagnostics
@@ -122,12 +122,17 @@ def test_unreadable_file_and_directory() -> None:
     assert any(n == "sub" and "directory not read: permission denied" in m for n, _, m in rows)
 
 
-def test_file_truncated_while_read(tmp_path: Path) -> None:
+def _reading(tmp_path: Path) -> tuple[Path, Diagnostics, Iterator[Any]]:
+    """A 10,000-line file being read in 64 KiB blocks: its path, diagnostics and blocks."""
     p = tmp_path / "messages"
     p.write_text(LINE * 10_000)
     diag = Diagnostics()
     source = next(iter_sources([p], diag))
-    chunks = iter_line_chunks(source, diag, block_bytes=64 * 1024)
+    return p, diag, iter_line_chunks(source, diag, block_bytes=64 * 1024)
+
+
+def test_file_truncated_while_read(tmp_path: Path) -> None:
+    p, diag, chunks = _reading(tmp_path)
     first = next(chunks)
     os.truncate(p, 100)  # logrotate's copytruncate, mid-read
     rest = [ln for chunk in chunks for ln in chunk.lines]
@@ -139,11 +144,7 @@ def test_file_truncated_while_read(tmp_path: Path) -> None:
 
 
 def test_file_grown_while_read_is_read_as_it_was(tmp_path: Path) -> None:
-    p = tmp_path / "messages"
-    p.write_text(LINE * 10_000)
-    diag = Diagnostics()
-    source = next(iter_sources([p], diag))
-    chunks = iter_line_chunks(source, diag, block_bytes=64 * 1024)
+    p, diag, chunks = _reading(tmp_path)
     count = len(next(chunks).lines)
     with open(p, "a") as fh:
         fh.write(LINE * 500)
