@@ -24,6 +24,7 @@ from .correlate import (
 from .diagnostics import Diagnostics
 from .errors import ConntrackForensicsError, InputNotFoundError, ReportError, UsageError
 from .events.load import InputSummary, LoadResult, Settings, load
+from .inputs.limits import Limits
 from .model import EVENT_COLUMNS, Kind, TimeQuality
 from .parsers import formats
 from .plots import plot_drops, plot_event_strip, plot_host_heatmap
@@ -39,6 +40,7 @@ __all__ = [
     "InputNotFoundError",
     "InputSummary",
     "Kind",
+    "Limits",
     "LoadResult",
     "ModuleLoad",
     "Recommendation",

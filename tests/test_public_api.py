@@ -15,7 +15,8 @@ def test_all_is_sorted_and_complete() -> None:
 def test_exported_members_are_pinned() -> None:
     assert set(cf.__all__) == {
         "EVENT_COLUMNS", "SCHEMA", "Analysis", "Candidate", "ConntrackForensicsError",
-        "Diagnostics", "Incident", "InputNotFoundError", "InputSummary", "Kind", "LoadResult",
+        "Diagnostics", "Incident", "InputNotFoundError", "InputSummary", "Kind", "Limits",
+        "LoadResult",
         "ModuleLoad", "Recommendation", "Recovery", "ReportError", "Settings", "TimeQuality",
         "TimelineEntry", "UsageError", "__version__", "analyze", "correlate", "formats", "load",
         "plot_drops", "plot_event_strip", "plot_host_heatmap",
