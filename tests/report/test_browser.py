@@ -177,3 +177,33 @@ def test_fleet_report_in_chromium(browser: Any, artifacts: Path, tmp_path: Path)
     assert _overflow(page) <= 0
     _screenshot(page, artifacts / "postmortem-fleet-light.png")
     view.check_clean()
+
+
+def test_redacted_report_in_chromium(browser: Any, tmp_path: Path) -> None:
+    """A report shared outside the team reads as the plain one: the same sections and chart,
+    no error, nothing wider than the page, and none of the seed's names in the rendered text."""
+    analysis = cf.analyze(SAMPLES / "bogon-nat-listing", redact_key="browser-check")
+    view = _Page(browser, _write(analysis, tmp_path))
+    page = view.page
+    ids = [i.id for i in analysis.incidents]
+    headings = page.locator("main h2, main section.incident h3")
+    got = []
+    for k in range(headings.count()):
+        h = headings.nth(k)
+        level, text = int(h.evaluate("e => e.tagName")[1]), h.inner_text().strip()
+        if level == 2 or text in INCIDENT_SECTIONS:
+            got.append((level, text))
+    assert got == expected_outline(ids)
+    chart = page.locator("figure.chart svg").first
+    box = chart.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 150
+    legend = chart.evaluate("e => e.textContent")
+    assert "trigger: iptables -t nat -L" in legend  # the command stays readable
+    text = page.evaluate("document.body.innerText") + legend
+    # the seed's host name, all over the plain report (title, ids, evidence lines), is gone
+    plain = _Page(browser, _write(cf.analyze(SAMPLES / "bogon-nat-listing"), tmp_path / "plain"))
+    assert "bogon" in plain.page.evaluate("document.body.innerText")
+    assert "bogon" not in text.lower()
+    assert "host-" in text
+    assert _overflow(page) <= 0
+    view.check_clean()
