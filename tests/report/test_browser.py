@@ -82,6 +82,19 @@ def _write(analysis: cf.Analysis, directory: Path) -> Path:
     return path
 
 
+def _outline(page: Any) -> list[tuple[int, str]]:
+    """The report's section headings (level, text), each checked visible, in page order."""
+    headings = page.locator("main h2, main section.incident h3")
+    got = []
+    for k in range(headings.count()):
+        h = headings.nth(k)
+        level, text = int(h.evaluate("e => e.tagName")[1]), h.inner_text().strip()
+        if level == 2 or text in INCIDENT_SECTIONS:
+            assert h.is_visible(), text
+            got.append((level, text))
+    return got
+
+
 def _background(page: Any) -> str:
     return str(page.evaluate("getComputedStyle(document.querySelector('main')).backgroundColor"))
 
@@ -99,15 +112,7 @@ def test_seed_report_in_chromium(browser: Any, artifacts: Path, tmp_path: Path) 
 
     # every section heading, visible, in order
     ids = [i.id for i in analysis.incidents]
-    headings = page.locator("main h2, main section.incident h3")
-    got = []
-    for k in range(headings.count()):
-        h = headings.nth(k)
-        level, text = int(h.evaluate("e => e.tagName")[1]), h.inner_text().strip()
-        if level == 2 or text in INCIDENT_SECTIONS:
-            assert h.is_visible(), text
-            got.append((level, text))
-    assert got == expected_outline(ids)
+    assert _outline(page) == expected_outline(ids)
     tops = [page.locator(f"#{s}").bounding_box()["y"] for s in
             ("summary", "impact", ids[0], "action-items", "lessons", "timeline", "evidence")]
     assert tops == sorted(tops)
@@ -185,15 +190,7 @@ def test_redacted_report_in_chromium(browser: Any, tmp_path: Path) -> None:
     analysis = cf.analyze(SAMPLES / "bogon-nat-listing", redact_key="browser-check")
     view = _Page(browser, _write(analysis, tmp_path))
     page = view.page
-    ids = [i.id for i in analysis.incidents]
-    headings = page.locator("main h2, main section.incident h3")
-    got = []
-    for k in range(headings.count()):
-        h = headings.nth(k)
-        level, text = int(h.evaluate("e => e.tagName")[1]), h.inner_text().strip()
-        if level == 2 or text in INCIDENT_SECTIONS:
-            got.append((level, text))
-    assert got == expected_outline(ids)
+    assert _outline(page) == expected_outline([i.id for i in analysis.incidents])
     chart = page.locator("figure.chart svg").first
     box = chart.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 150
