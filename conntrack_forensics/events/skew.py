@@ -65,6 +65,9 @@ def align_clocks(rows: Sequence[ParsedSource], diag: Diagnostics) -> list[ClockS
         if len(candidates) < 2:  # one source: nothing to compare its clock with
             continue
         for p in candidates:
+            assert p.raw is not None
+            if not p.raw["program"].eq("kernel").fillna(False).to_numpy(dtype=bool).any():
+                continue  # no kernel line to compare (most of a fleet's small files)
             lines = _distinctive(p, kernel_lines(p))
             if len(lines):
                 by_host.setdefault(host, []).append((p, lines))
