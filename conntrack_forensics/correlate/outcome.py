@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..events.copies import latest_time
 from ..model import Kind
 from ..parsers.classify import keeper
 from ..times import rfc3339
@@ -164,8 +165,8 @@ def _beside(view: HostView, rows: pd.DataFrame, at: pd.Timestamp, *, before: boo
                 near.at[i] = False
     beyond = (t < at) if before else (t > at)
     if before:  # a drop stamped to the whole second may be a copy of the first drop itself
-        whole = (t.dt.floor("s") == t) & rows["kind"].isin(DROP_KINDS)
-        beyond &= ~whole | (t + pd.Timedelta(1, "s") <= at)
+        drop = rows["kind"].isin(DROP_KINDS)
+        beyond &= ~drop | (latest_time(t) < at)
     return (beyond.fillna(False).astype(bool)) | near
 
 

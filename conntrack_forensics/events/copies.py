@@ -148,6 +148,16 @@ def _match_group(group: np.ndarray, ns: np.ndarray, stream_code: np.ndarray, tol
         out[row] = firsts[int(out[row])]
 
 
+def latest_time(times: pd.Series) -> pd.Series:
+    """The latest moment each stamp can stand for: a whole-second stamp, its second's end.
+
+    Syslog truncates to the second, so its ``10:00:01`` may be any moment up to
+    ``10:00:01.999999999``; a stamp with a fraction stands for itself.
+    """
+    whole = (times.dt.floor("s") == times).fillna(False)
+    return times + pd.to_timedelta(whole.astype("int64") * (10**9 - 1), unit="ns")
+
+
 def one_per_event(rows: pd.DataFrame, tolerance: pd.Timedelta = COPY_TOLERANCE, *,
                   text: pd.Series | None = None) -> pd.DataFrame:
     """One row per event, in ``rows``' order: the earliest copy, a whole second read as its end.
@@ -163,14 +173,12 @@ def one_per_event(rows: pd.DataFrame, tolerance: pd.Timedelta = COPY_TOLERANCE, 
     numbers = event_numbers(rows, tolerance, text=text)
     if (numbers == np.arange(len(rows))).all():
         return rows
-    t = rows["time"]
-    whole = (t.dt.floor("s") == t).fillna(False)
-    latest = t + pd.to_timedelta(whole.astype("int64") * (10**9 - 1), unit="ns")
-    key = pd.DataFrame({"n": numbers, "t": latest.to_numpy(), "pos": np.arange(len(rows))})
+    key = pd.DataFrame({"n": numbers, "t": latest_time(rows["time"]).to_numpy(),
+                        "pos": np.arange(len(rows))})
     first = key.sort_values(["n", "t", "pos"], kind="mergesort", na_position="last") \
         .drop_duplicates("n")["pos"].to_numpy()
     return rows.iloc[np.sort(first)]
 
 
-__all__ = ["COPY_TOLERANCE", "SAME_LOAD", "event_numbers", "one_per_event", "same_text",
-           "stream_of"]
+__all__ = ["COPY_TOLERANCE", "SAME_LOAD", "event_numbers", "latest_time", "one_per_event",
+           "same_text", "stream_of"]
