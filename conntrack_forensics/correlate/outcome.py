@@ -103,7 +103,7 @@ def cause(
             return "module_autoload", reasons
     if len(ct):
         return "capacity", _capacity_reasons(view, ct, start)
-    if trigger is not None and view.announces_loads():
+    if trigger is not None and view.announces_loads:
         return "module_autoload", [
             f"`{trigger.command}` ({trigger.source}) loads conntrack and no conntrack activity "
             "is in evidence before it",

@@ -118,7 +118,7 @@ def _timed_record(
         reasons.append(f"started {seconds_text(t - boot)} after the boot: the boot's own "
                        "set-up, not a change")
     rec = make_record(row, command, rule, score, reasons)
-    if not rule.harmless and start - t > SOON and not view.announces_loads():
+    if not rule.harmless and start - t > SOON and not view.announces_loads:
         rec.candidate.reasons.append(
             "this host's logs show no conntrack load at all (newer kernels print no load "
             "banner), so whether it loaded conntrack or conntrack was loaded long before is "

@@ -7,6 +7,7 @@ keep it loaded, the firewall tool and the kernel.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -51,7 +52,12 @@ _GOING_DOWN = re.compile(
 
 @dataclass
 class HostView:
-    """One host's timed events, sorted, with helpers the correlator asks about."""
+    """One host's timed events, sorted, with helpers the correlator asks about.
+
+    ``events`` is not changed after the view is made: what is asked of it for every
+    candidate (services that keep conntrack, unloads, whether loads are logged) is computed
+    once.
+    """
 
     host: str
     events: pd.DataFrame
@@ -114,15 +120,16 @@ class HostView:
         """Events that prove conntrack was loaded at their time.
 
         Besides loads, sysctls, drops and snapshots: the start of a service that keeps
-        conntrack loaded (:meth:`keepers`).
+        conntrack loaded (:attr:`keepers`).
         """
         ev = self.events
         loads = (ev["kind"] == Kind.MODULE_LOAD.value) & ev["module"].isin(CONNTRACK_MODULES)
         sysctl = (ev["kind"] == Kind.SYSCTL.value) & ev["conntrack_max"].notna()
         drops = ev["kind"] == Kind.CONNTRACK_DROP.value
-        keep = ev.index.isin(self.keepers().index)
+        keep = ev.index.isin(self.keepers.index)
         return ev.loc[loads | sysctl | drops | self._snapshots(True) | keep]
 
+    @functools.cached_property
     def announces_loads(self) -> bool:
         """Whether the host's logs ever show a conntrack module load (a banner, an audit load).
 
@@ -134,6 +141,7 @@ class HostView:
         return bool(((ev["kind"] == Kind.MODULE_LOAD.value)
                      & ev["module"].isin(CONNTRACK_MODULES)).any())
 
+    @functools.cached_property
     def keepers(self) -> pd.DataFrame:
         """Starts of services that keep conntrack loaded (``data/services.toml``).
 
@@ -158,6 +166,7 @@ class HostView:
                        & ev["message"].str.contains(_NEEDS_CONNTRACK, regex=True, na=False)]
         return snaps.iloc[0] if len(snaps) else None
 
+    @functools.cached_property
     def unloads(self) -> pd.DataFrame:
         """Timed commands that unload conntrack itself (:func:`.knowledge.unloads_conntrack`)."""
         ev = self.events
@@ -174,7 +183,7 @@ class HostView:
         later, and evidence after the unload (drops going on) shows when it did not go.
         """
         boot = self.boot_start(t)
-        gone = self.unloads()
+        gone = self.unloads
         gone = gone.loc[(gone["time"] < t) & ((gone["time"] >= boot) if boot is not None
                                               else True)]
         if len(gone):
