@@ -71,12 +71,10 @@ def correlate(
 
 
 def _explain(view: HostView, burst: pd.DataFrame, gap: float, ids: Identities) -> Incident:
-    # an incident starts and ends on drop lines; its summaries only add to the counts
-    # timed by each drop's earliest copy: kern.log stamps the journal's 10:00:00.998 as :01
-    drops = burst.loc[burst["kind"] == Kind.CONNTRACK_DROP.value]
-    drop_times = one_per_event(drops, text=pd.Series("", index=drops.index))["time"]
-    start, end = drop_times.min(), drop_times.max()
+    # an incident starts and ends on drop lines, each timed by its earliest copy (kern.log
+    # stamps the journal's 10:00:00.998 as :01); its summaries only add to the counts
     counts = count(burst)
+    start, end = counts.first_drop, counts.last_drop
     cmax, buckets = table_size(view, start)
     fill, fill_time, fill_source = table_fill(view, start, end)
     kernel = view.kernel_version(start)

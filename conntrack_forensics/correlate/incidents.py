@@ -61,25 +61,37 @@ def bursts(view: HostView, gap: float) -> Iterator[pd.DataFrame]:
 
 
 def per_second(rows: pd.DataFrame) -> pd.Series:
-    """Counts per second, each event once however many sources hold it (:mod:`..events.copies`).
+    """Counts per second, each event once however many sources hold it (:func:`each_once`).
 
-    Copies are matched one to one within :data:`..events.copies.COPY_TOLERANCE`, so a line the
-    journal stamps at ``.999`` and kern.log at the next second counts once, in the second of
-    its earliest copy. A host's kernel prints one drop text, so drop lines are matched as one
-    text, and a ``last message repeated N times`` row stands for N of them. Rows without a
-    time count together, under ``NaT``.
+    An event counts in the second of its earliest copy. Rows without a time count together,
+    under ``NaT``.
     """
     if rows.empty:
         return pd.Series(dtype="int64")
-    if rows["source"].nunique() > 1:
-        drop = (rows["kind"] == Kind.CONNTRACK_DROP.value).to_numpy(dtype=bool)
-        lines = rows.loc[drop]
-        times = lines["count"].fillna(1).astype("int64").clip(lower=1).to_numpy()
-        each = lines.iloc[np.repeat(np.arange(len(lines)), times)].assign(count=1)
-        each = one_per_event(each, text=pd.Series("", index=each.index))
-        rest = one_per_event(rows.loc[~drop])
-        each.attrs, rest.attrs = {}, {}  # a burst's attrs hold frames pandas cannot compare
-        rows = pd.concat([each, rest]) if len(rest) else each
+    return _by_second(each_once(rows))
+
+
+def each_once(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with each event once, however many sources hold it (:mod:`..events.copies`).
+
+    Copies are matched one to one within :data:`..events.copies.COPY_TOLERANCE`, so a line the
+    journal stamps at ``.999`` and kern.log at the next second is one row. A host's kernel
+    prints one drop text, so drop lines are matched as one text, and a ``last message
+    repeated N times`` row stands for N of them.
+    """
+    if rows.empty or rows["source"].nunique() <= 1:
+        return rows
+    drop = (rows["kind"] == Kind.CONNTRACK_DROP.value).to_numpy(dtype=bool)
+    lines = rows.loc[drop]
+    times = lines["count"].fillna(1).astype("int64").clip(lower=1).to_numpy()
+    each = lines.iloc[np.repeat(np.arange(len(lines)), times)].assign(count=1)
+    each = one_per_event(each, text=pd.Series("", index=each.index))
+    rest = one_per_event(rows.loc[~drop])
+    each.attrs, rest.attrs = {}, {}  # a burst's attrs hold frames pandas cannot compare
+    return pd.concat([each, rest]) if len(rest) else each
+
+
+def _by_second(rows: pd.DataFrame) -> pd.Series:
     sec = rows["time"].dt.floor("s")
     return rows.groupby(sec, sort=True, dropna=False)["count"].sum().astype("int64")
 
@@ -93,6 +105,9 @@ class Counts:
     peak_per_second: int
     peak_per_minute: int
     drops_per_second: pd.Series
+    #: The first and last drop, each timed by its earliest copy.
+    first_drop: pd.Timestamp
+    last_drop: pd.Timestamp
     #: Which ``callbacks suppressed`` summaries were counted or left out, and why.
     suppressed_reasons: list[str] = field(default_factory=list)
 
@@ -100,8 +115,9 @@ class Counts:
 def count(burst: pd.DataFrame) -> Counts:
     """Count a burst's logged and suppressed drops per CONTRACT section 5."""
     drops = burst.loc[burst["kind"] == Kind.CONNTRACK_DROP.value]
+    once = each_once(drops)
     supp = burst.loc[burst["kind"] == Kind.RATELIMIT_SUPPRESSED.value]
-    dps = per_second(drops)
+    dps = _by_second(once) if len(once) else pd.Series(dtype="int64")
     per_min = dps.groupby(pd.DatetimeIndex(dps.index).floor("min")).sum() if len(dps) else dps
     return Counts(
         drops_logged=int(dps.sum()),
@@ -109,6 +125,8 @@ def count(burst: pd.DataFrame) -> Counts:
         peak_per_second=int(dps.max()) if len(dps) else 0,
         peak_per_minute=int(per_min.max()) if len(per_min) else 0,
         drops_per_second=dps,
+        first_drop=once["time"].min(),
+        last_drop=once["time"].max(),
         suppressed_reasons=_suppressed_reasons(drops, supp,
                                                burst.attrs.get("suppressed_left_out")),
     )
