@@ -29,6 +29,7 @@ from .anchor import anchor_boot
 from .captures import resolve_captures
 from .hosts import fill_hosts
 from .parsed import ParsedSource
+from .pooled import frame_pooled
 from .read import read_source
 from .skew import ClockSkew, align_clocks
 from .table import events_table
@@ -144,6 +145,7 @@ def load(
             source.close()
         if progress is not None:
             progress(source.size)
+    frame_pooled(parsed, full)
     settings = Settings(host=host, locale=locale)
     events = _resolve(parsed, hints, cli_tz, cli_year, host, settings, diag)
     inputs = _summaries(parsed, events)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..inputs.source import Source
+from ..parsers.base import RawBatch
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ParsedSource:
         dated: the times that needed no year decision: evidence for other sources' years.
         relative: which rows are timed as seconds since boot plus an anchor.
         zoned: which rows carried their own zone (or an epoch).
+        pending: the rows of a small source until the loader frames them with others'.
     """
 
     source: Source
@@ -62,3 +64,5 @@ class ParsedSource:
     dated: pd.Series | None = None
     relative: np.ndarray | None = None
     zoned: np.ndarray | None = None
+    #: rows of a small source not framed yet: the loader frames many at once (:mod:`.pooled`)
+    pending: RawBatch | None = None

@@ -25,6 +25,9 @@ from ._rfc3164 import Scan
 from .background import host_runs, plain_lines
 from .base import RawBatch, raw_frame, take_rows
 
+#: Rows of a file's counts handed on as a batch rather than a frame (see :meth:`Pending.frame`).
+SMALL_ROWS = 2_000
+
 
 @dataclass
 class RunRows:
@@ -131,14 +134,43 @@ class Pending:
         return (len(self.batch) + sum(len(r.line) for r in self.runs)
                 + sum(b.n for b in self.blocks))
 
-    def frame(self) -> pd.DataFrame:
-        """Everything pending as one raw frame, in file order; then nothing is pending."""
+    def frame(self) -> pd.DataFrame | RawBatch:
+        """Everything pending as one raw frame, in file order; then nothing is pending.
+
+        Counts of a few rows come as a :class:`RawBatch` instead: the loader frames the rows
+        of many small files at once (a frame per small file cost more than reading it).
+        """
+        if not self.blocks and len(self) <= SMALL_ROWS:
+            return self._runs_batch()
         if self.blocks:
             frame = to_raw_frame([*self.blocks, Columns.of_batch(self.batch)])
         else:
             frame = self._runs_frame()
         self.batch, self.runs, self.blocks = RawBatch(), [], []
         return frame
+
+    def _runs_batch(self) -> RawBatch:
+        """The rows read one by one and the run rows as one batch, in file order."""
+        batch, runs = self.batch, self.runs
+        self.batch, self.runs = RawBatch(), []
+        if not any(len(r.line) for r in runs):
+            return batch
+        order = np.asarray(batch.cols["line"], dtype=np.int64)
+        if runs:
+            order = np.concatenate([order, *(r.order for r in runs)])
+        n_read = len(batch)
+        for r in runs:
+            for k in range(len(r.line)):
+                batch.add(int(r.line[k]), plain_lines([int(r.count[k])])[0],
+                          host=r.host[k], kind=Kind.BACKGROUND, count=int(r.count[k]),
+                          iso=r.iso[k], mdsod=(int(r.mon[k]), int(r.day[k]), float(r.sod[k])))
+        take = np.argsort(order, kind="stable")
+        if n_read == len(take) or (np.diff(take) == 1).all():
+            return batch
+        out = RawBatch()
+        for name, values in batch.cols.items():
+            out.cols[name] = [values[i] for i in take.tolist()]
+        return out
 
     def _runs_frame(self) -> pd.DataFrame:
         parts = [self.batch.to_frame(order=True)]

@@ -17,6 +17,8 @@ seconds since boot by their minute. A row with no time stays on its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -48,7 +50,7 @@ def _minute_keys(raw: pd.DataFrame) -> pd.Series:
     return (host + "|" + key).where(key.notna())
 
 
-def plain_lines(counts: np.ndarray) -> list[str]:
+def plain_lines(counts: Iterable[int]) -> list[str]:
     """The message of ``background`` rows standing for ``counts`` lines."""
     return [f"{c:,} plain lines" for c in counts]
 
@@ -75,26 +77,39 @@ def host_runs(hosts: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return order, run_id, last
 
 
-def collapse_background(raw: pd.DataFrame) -> pd.DataFrame:
-    """The raw frame with runs of plain messages (one host, one minute) as single rows."""
+def collapse_background(raw: pd.DataFrame, units: np.ndarray | None = None) -> pd.DataFrame:
+    """The raw frame with runs of plain messages (one host, one minute) as single rows.
+
+    ``units``, when given, numbers the rows' batches (the loader frames many small files'
+    rows at once): a run never joins rows of two units, so the result is what collapsing
+    each unit alone gives, one after another.
+    """
+    return collapsed(raw, units)[0]
+
+
+def collapsed(raw: pd.DataFrame, units: np.ndarray | None = None
+              ) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """:func:`collapse_background`, and which rows of ``raw`` it kept (None: every row)."""
     plain = raw["kind"].isin([Kind.MESSAGE.value, Kind.BACKGROUND.value]).to_numpy(
         dtype=bool, copy=True)
     if plain.sum() < 2:
-        return raw
+        return raw, None
     keys = _minute_keys(raw)
     plain &= keys.notna().to_numpy(dtype=bool)
     rows = np.flatnonzero(plain)
     if len(rows) < 2:
-        return raw
+        return raw, None
     k = keys.to_numpy(dtype=object)[rows]
     # each host's plain rows in file order (hosts interleave in a central log), then a run
     # ends where the host's next plain row falls in another minute
     hosts = pd.factorize(raw["host"].fillna("").to_numpy(dtype=object)[rows])[0]
+    if units is not None:  # a host's rows in two units are two hosts here
+        hosts = pd.factorize(units[rows] * (int(hosts.max()) + 1) + hosts)[0]
     order, run_id, last = host_runs(hosts, pd.factorize(k)[0])
     rows = rows[order]
     sizes = np.bincount(run_id)
     if sizes.max() < 2:
-        return raw
+        return raw, None
     counts = np.bincount(run_id, weights=raw["count"].to_numpy(dtype="float64")[rows])
     merged = sizes >= 2  # a lone plain line keeps its own row and text
     ends = rows[last][merged]
@@ -106,10 +121,10 @@ def collapse_background(raw: pd.DataFrame) -> pd.DataFrame:
     out.loc[at, "message"] = plain_lines(n)
     for column in ("program", "pid", "user", "evidence", "command", "module"):
         out.loc[at, column] = pd.NA
-    drop = np.zeros(len(raw), dtype=bool)
-    drop[rows] = merged[run_id]
-    drop[ends] = False
-    return out.loc[~drop].reset_index(drop=True)
+    keep = np.ones(len(raw), dtype=bool)
+    keep[rows] = ~merged[run_id]
+    keep[ends] = True
+    return out.loc[keep].reset_index(drop=True), keep
 
 
-__all__ = ["collapse_background", "host_runs", "plain_lines"]
+__all__ = ["collapse_background", "collapsed", "host_runs", "plain_lines"]
