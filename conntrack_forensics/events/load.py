@@ -34,7 +34,7 @@ from .read import read_source
 from .skew import ClockSkew, align_clocks
 from .table import events_table
 from .years import resolve_years
-from .zones import choose_zones, known_times
+from .zones import choose_zones, resolve_known_times
 
 PathsArg = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
@@ -171,10 +171,7 @@ def _resolve(
     zone = choose_zones(rows, hints, cli_tz, diag)
     if zone is not None:
         settings.tz, settings.tz_source = zone
-    for p in rows:
-        assert p.raw is not None
-        p.times, p.zoned = known_times(p.raw, p.tz, diag, p.source.name)
-        p.dated = p.times.dropna()
+    resolve_known_times(rows, diag)
     choices = resolve_years(rows, cli_year, diag, hints.dated_text)
     if cli_year is not None:
         settings.year, settings.year_source = cli_year, "cli"
@@ -192,20 +189,25 @@ def _resolve(
 
 def _summaries(parsed: list[ParsedSource], events: pd.DataFrame) -> list[InputSummary]:
     out: list[InputSummary] = []
-    by_source = {name: grp for name, grp in events.groupby("source", sort=False)} \
-        if len(events) else {}
+    span: dict[str, tuple[int, pd.Timestamp | None, pd.Timestamp | None]] = {}
+    if len(events):  # each source's rows and first and last time, in one grouping
+        grouped = events.groupby("source", sort=False)["time"]
+        table = pd.DataFrame({"n": grouped.size(), "first": grouped.min(),
+                              "last": grouped.max()})
+        for name, n, first, last in table.itertuples(name=None):
+            span[str(name)] = (int(n), None if pd.isna(first) else first,
+                               None if pd.isna(last) else last)
     for p in parsed:
-        grp = by_source.get(p.source.name)
-        times = grp["time"].dropna() if grp is not None else pd.Series(dtype="object")
+        n, first, last = span.get(p.source.name, (0, None, None))
         out.append(InputSummary(
             path=p.source.name,
             format=p.fmt,
             host=p.host,
             records=p.records,
-            events=0 if grp is None else len(grp),
+            events=n,
             skipped=p.skipped,
-            first=times.min() if len(times) else None,
-            last=times.max() if len(times) else None,
+            first=first,
+            last=last,
             tz=tz_name(p.tz) if p.raw is not None else None,
             tz_source=p.tz_source if p.raw is not None else None,
             year=p.year.year if p.year else None,
