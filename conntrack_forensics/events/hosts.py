@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from ..diagnostics import Diagnostics
@@ -67,30 +68,61 @@ def fill_hosts(
     rows: list[ParsedSource], hints: Hints, cli_host: str | None,
     diag: Diagnostics | None = None,
 ) -> None:
-    """Fill in missing host names and set each source's ``host``."""
-    kernel: dict[str, Counter[str]] = {}
-    anyline: dict[str, Counter[str]] = {}
-    for p in rows:
-        assert p.raw is not None
-        scope = p.source.scope
-        kernel.setdefault(scope, Counter()).update(kernel_hosts(p.raw))
-        anyline.setdefault(scope, Counter()).update(
-            {str(h): 1 for h in p.raw["host"].dropna().unique()})
+    """Fill in missing host names and set each source's ``host``.
+
+    Every source's host and program columns are read once and counted together (a tree may
+    hold 10,000 small files); only a source with rows to fill is written to.
+    """
+    table = _host_rows(rows)
+    scopes = [p.source.scope for p in rows]
+    kernel: dict[str, Counter[str]] = {scope: Counter() for scope in scopes}
+    anyline: dict[str, Counter[str]] = {scope: Counter() for scope in scopes}
+    named_rows = table[table["host"].notna()]
+    on_kernel = named_rows[named_rows["kernel"]]
+    for (k, host), n in on_kernel.groupby(["src", "host"], sort=False).size().items():
+        kernel[scopes[int(k)]][str(host)] += int(n)
+    per_source = named_rows.groupby(["src", "host"], sort=False).size()
+    for (k, host) in per_source.index:
+        anyline[scopes[int(k)]][str(host)] += 1
     every = set().union(*anyline.values()) if anyline else set()
     every |= {h for h, _ in hints.host.values()}
     decided = {scope: _scope_host(scope, kernel[scope], anyline[scope], hints, every, cli_host)
                for scope in anyline}
-    for p in rows:
+    missing = np.bincount(table.loc[table["host"].isna(), "src"], minlength=len(rows))
+    counts: dict[int, dict[str, int]] = {}
+    for (k, host), n in per_source.items():
+        counts.setdefault(int(k), {})[str(host)] = int(n)
+    for k, p in enumerate(rows):
         assert p.raw is not None
         fill, why = decided[p.source.scope]
-        missing = int(p.raw["host"].isna().sum())
-        if fill is not None and missing:
+        gap = int(missing[k])
+        own = counts.get(k, {})
+        if fill is not None and gap:
             p.raw["host"] = p.raw["host"].fillna(fill)
-        elif missing and why is not None and diag is not None:
-            diag.warning(p.source.name, f"{missing:,} event{'s' * (missing != 1)} without a "
+            own = {**own, fill: own.get(fill, 0) + gap}
+        elif gap and why is not None and diag is not None:
+            diag.warning(p.source.name, f"{gap:,} event{'s' * (gap != 1)} without a "
                          f"host name left unattributed: {why}; {HOW_TO_NAME}")
-        hosts = p.raw["host"].dropna()
-        p.host = hosts.mode().iloc[0] if len(hosts) else fill
+        p.host = _mode(own) if own else fill
+
+
+def _host_rows(rows: list[ParsedSource]) -> pd.DataFrame:
+    """Every row's source (its position in ``rows``), host, and whether it is a kernel line."""
+    sizes = [len(p.raw) for p in rows if p.raw is not None]
+    host = np.concatenate([p.raw["host"].to_numpy(dtype=object) for p in rows
+                           if p.raw is not None]) if rows else np.zeros(0, dtype=object)
+    program = np.concatenate([p.raw["program"].to_numpy(dtype=object) for p in rows
+                              if p.raw is not None]) if rows else np.zeros(0, dtype=object)
+    kernel = pd.Series(pd.array(program, dtype="string")).eq("kernel").fillna(False)
+    return pd.DataFrame({"src": np.repeat(np.arange(len(sizes)), sizes),
+                         "host": pd.array(host, dtype="string"),
+                         "kernel": kernel.to_numpy(dtype=bool)})
+
+
+def _mode(counts: dict[str, int]) -> str:
+    """The most frequent name; among equals the first in sort order (as ``Series.mode``)."""
+    top = max(counts.values())
+    return min(name for name, n in counts.items() if n == top)
 
 
 def _scope_host(
