@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..diagnostics import Diagnostics
+from .facts import facts
 from .parsed import ParsedSource
 
 #: How far exact times of a tree may pass its clock reading (a sosreport reads the clock when it
@@ -38,6 +39,8 @@ def latest_clocks(rows: Sequence[ParsedSource], diag: Diagnostics | None = None
             top = p.dated.max()
             if p.source.scope not in latest or top > latest[p.source.scope]:
                 latest[p.source.scope] = top
+        if not facts(p).clock:
+            continue
         is_clock = (p.raw["capture"] == "clock").fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(is_clock & p.times.notna().to_numpy()):
             when = p.times.iloc[i]
@@ -64,6 +67,8 @@ def resolve_captures(rows: Sequence[ParsedSource], diag: Diagnostics) -> None:
     clocks: dict[str, tuple[pd.Timestamp, bool, str]] = {}
     for p in rows:
         assert p.raw is not None and p.times is not None and p.zoned is not None
+        if not facts(p).clock:
+            continue
         is_clock = (p.raw["capture"] == "clock").fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(is_clock & p.times.notna().to_numpy()):
             when, zoned = p.times.iloc[i], bool(p.zoned[i])
@@ -72,6 +77,8 @@ def resolve_captures(rows: Sequence[ParsedSource], diag: Diagnostics) -> None:
                 clocks[p.source.scope] = (when, zoned, p.source.name)
     for p in rows:
         assert p.raw is not None and p.times is not None and p.zoned is not None
+        if not facts(p).at:
+            continue
         at = ((p.raw["capture"] == "at").fillna(False) & p.times.isna()).to_numpy(dtype=bool)
         if not at.any():
             continue

@@ -27,6 +27,7 @@ from ..parsers.base import Hints
 from ..times import parse_tz, tz_name, validate_year
 from .anchor import anchor_boot
 from .captures import resolve_captures
+from .facts import facts
 from .hosts import fill_hosts
 from .parsed import ParsedSource
 from .pooled import frame_pooled
@@ -182,7 +183,7 @@ def _resolve(
     settings.clock_skew = align_clocks(rows, diag)
     for p in rows:
         assert p.raw is not None
-        if p.raw["uptime"].notna().any():
+        if facts(p).uptime:
             anchor_boot(p, rows, diag)
     return events_table(rows)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,3 +67,5 @@ class ParsedSource:
     zoned: np.ndarray | None = None
     #: rows of a small source not framed yet: the loader frames many at once (:mod:`.pooled`)
     pending: RawBatch | None = None
+    #: what kinds of rows it holds, once asked (:mod:`.facts`)
+    facts: Any = None

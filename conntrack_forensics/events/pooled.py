@@ -17,6 +17,7 @@ import numpy as np
 
 from ..parsers.background import collapsed
 from ..parsers.base import RawBatch
+from .facts import facts_of_rows
 from .parsed import ParsedSource
 
 #: Rows framed at once: big enough that pandas' cost per call fades, small beside the 400 MB
@@ -57,6 +58,8 @@ def _frame(pool: list[ParsedSource], full: bool) -> None:
         if kept is not None:
             sizes = np.bincount(units[kept], minlength=len(pool))
     bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    found = facts_of_rows(frame, sizes)
     for k, p in enumerate(pool):
         part = frame.iloc[bounds[k]:bounds[k + 1]]
         p.raw = part.reset_index(drop=True) if bounds[k] else part
+        p.facts = found[k]

@@ -24,6 +24,7 @@ import pandas as pd
 from ..diagnostics import Diagnostics
 from ..model import Kind
 from .anchor import MIN_AGREEING, estimate_shift, kernel_lines
+from .facts import facts
 from .parsed import ParsedSource
 
 #: A shift below this many seconds is rounding (syslog keeps whole seconds), not skew.
@@ -66,7 +67,7 @@ def align_clocks(rows: Sequence[ParsedSource], diag: Diagnostics) -> list[ClockS
             continue
         for p in candidates:
             assert p.raw is not None
-            if not p.raw["program"].eq("kernel").fillna(False).to_numpy(dtype=bool).any():
+            if not facts(p).kernel:
                 continue  # no kernel line to compare (most of a fleet's small files)
             lines = _distinctive(p, kernel_lines(p))
             if len(lines):

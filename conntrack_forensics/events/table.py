@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from ..model import EVENT_DTYPES, TIME_QUALITIES, UTC_NS, TimeQuality, to_frame
 from ..parsers.base import take_rows
+from .facts import facts
 from .parsed import ParsedSource
 
 
@@ -74,8 +75,9 @@ def _quality(rows: list[ParsedSource], sizes: np.ndarray, has_time: np.ndarray
     quality[has_time & zoned] = code[TimeQuality.EXACT.value]
     inferred = np.repeat(np.array([p.year is not None and p.year.source != "cli"
                                    for p in rows]), sizes)
-    yearless = np.concatenate([(p.raw["mon"] > 0).to_numpy() for p in rows
-                               if p.raw is not None])
+    yearless = np.concatenate([(p.raw["mon"] > 0).to_numpy() if facts(p).yearless
+                               else np.zeros(n, dtype=bool)
+                               for p, n in zip(rows, sizes, strict=True) if p.raw is not None])
     quality[yearless & has_time & inferred] = code[TimeQuality.INFERRED_YEAR.value]
     relative = np.concatenate([p.relative if p.relative is not None
                                else np.zeros(n, dtype=bool) for p, n in zip(rows, sizes,

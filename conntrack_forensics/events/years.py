@@ -42,6 +42,7 @@ from ..errors import UsageError
 from ..parsers._dated_text import DatedText
 from ..times import localize, wall_times
 from .captures import latest_clocks
+from .facts import facts
 from .parsed import ParsedSource, YearChoice
 from .year_clues import (
     EAST_MOST,
@@ -99,7 +100,7 @@ def resolve_years(
     groups: dict[str, list[ParsedSource]] = {}
     for p in rows:
         assert p.raw is not None
-        if (p.raw["mon"] > 0).any():
+        if facts(p).yearless:
             groups.setdefault(p.source.group, []).append(p)
     texts = dated_text or {}
     sets: list[tuple[Stream, LeapDays]] = []

@@ -22,6 +22,7 @@ from ..diagnostics import Diagnostics
 from ..errors import UsageError
 from ..parsers.base import Hints
 from ..times import localize, parse_tz, tz_name
+from .facts import facts
 from .parsed import ParsedSource
 
 
@@ -51,7 +52,8 @@ def choose_zones(
             # the evidence names a zone this machine cannot load: the host's next best zone
             hint = by_host.get(p.host) if p.host else None
             zones.unloadable(own, hint, diag)
-        needs_zone = bool((p.raw["mon"] > 0).any() or p.raw["iso"].notna().any())
+        found = facts(p)
+        needs_zone = found.yearless or found.iso
         if hint is not None:
             tz = zones.get(hint[0])
             assert tz is not None
@@ -59,7 +61,7 @@ def choose_zones(
             used[hint[0]] += 1
             if needs_zone:
                 diag.info(p.source.name, f"time zone {hint[0]} from {hint[1]}")
-        elif needs_zone and (p.raw["mon"] > 0).any():
+        elif found.yearless:
             diag.info(p.source.name, "no time zone in the evidence for this host: local times "
                          "taken as UTC (pass --tz to set it)")
     if used:
