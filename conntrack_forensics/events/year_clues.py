@@ -48,11 +48,28 @@ def is_leap(year: int) -> bool:
 
 
 @dataclass
+class Part:
+    """One member's yearless rows in the order of their lines.
+
+    Plain arrays: a small file's rows are too few for a data frame's cost per call.
+    """
+
+    rows: np.ndarray  # where each stands in the member's raw frame (its positions)
+    mon: np.ndarray  # int64
+    day: np.ndarray  # int64
+    sod: np.ndarray  # float64: seconds of the day
+    line: np.ndarray  # float64 (NaN: no line number)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
 class Stream:
     """A rotated set's yearless lines in order: each member's rows, and their year offsets."""
 
     members: list[ParsedSource]  # oldest file first
-    parts: list[pd.DataFrame]  # each member's yearless rows in line order (mon, day, sod, line)
+    parts: list[Part]  # each member's yearless rows in line order
     mon: np.ndarray  # months of every row, in order
     day: np.ndarray
     offsets: np.ndarray  # year offsets (December → January steps) of every row, in order
@@ -97,8 +114,9 @@ class Stream:
         lo, hi = int(self.bounds[k]), int(self.bounds[k + 1])
         if hi == lo:
             return None
-        row = self.parts[k].iloc[-1]
-        return int(row["mon"]), int(row["day"]), float(row["sod"]), int(self.offsets[hi - 1])
+        part = self.parts[k]
+        return (int(part.mon[-1]), int(part.day[-1]), float(part.sod[-1]),
+                int(self.offsets[hi - 1]))
 
 
 @dataclass(frozen=True)
@@ -139,7 +157,7 @@ def leap_days(stream: Stream) -> LeapDays:
     first = int(np.argmax(feb29))
     k = int(np.searchsorted(stream.bounds, first, side="right")) - 1
     part = stream.parts[k]
-    line = int(part["line"].iloc[first - int(stream.bounds[k])])
+    line = int(part.line[first - int(stream.bounds[k])])
     return LeapDays(tuple(sorted({int(o) for o in np.unique(stream.offsets[feb29])})),
                     stream.members[k].source.name, line, int(feb29.sum()))
 
@@ -271,8 +289,8 @@ def year_from_text(
         if not found:
             continue
         part = stream.parts[k]
-        lines = part["line"].to_numpy(np.int64)
-        months = part["mon"].to_numpy(np.int64)
+        lines = part.line.astype(np.int64)
+        months = part.mon
         at = np.minimum(np.searchsorted(lines, [d.line for d in found]), len(lines) - 1)
         for d, i in zip(found, at.tolist(), strict=True):
             if months[i] != d.mon:  # not the row this line stands in: no offset to trust

@@ -48,6 +48,7 @@ from .year_clues import (
     EAST_MOST,
     MONTH_NAMES,
     LeapDays,
+    Part,
     Stream,
     leap_days,
     rotation_date,
@@ -107,8 +108,8 @@ def resolve_years(
     for members in groups.values():
         members.sort(key=lambda m: (m.source.rank, m.source.name))  # oldest file first
         parts = [_yearless(p) for p in members]
-        months = np.concatenate([part["mon"].to_numpy(np.int64) for part in parts])
-        days = np.concatenate([part["day"].to_numpy(np.int64) for part in parts])
+        months = np.concatenate([part.mon for part in parts])
+        days = np.concatenate([part.day for part in parts])
         stream = Stream(members, parts, months, days, rollover_offsets(months))
         sets.append((stream, leap_days(stream)))
     own = [None if cli_year is not None else _from_suffix(s, lp) or _from_text(s, lp, texts)
@@ -146,13 +147,17 @@ def _days(stream: Stream, base: int) -> pd.Series:
     return pd.Series(stamps[~missing]).dt.tz_localize("UTC")
 
 
-def _yearless(p: ParsedSource) -> pd.DataFrame:
+def _yearless(p: ParsedSource) -> Part:
     """The yearless rows in the order of their lines (a raw frame may hold rows out of it)."""
     assert p.raw is not None
-    part = p.raw.loc[p.raw["mon"] > 0, ["mon", "day", "sod", "line"]]
-    if not part["line"].is_monotonic_increasing:
-        part = part.sort_values("line", kind="stable")
-    return part
+    mon = p.raw["mon"].to_numpy(dtype=np.int64)
+    rows = np.flatnonzero(mon > 0)
+    line = p.raw["line"].to_numpy(dtype="float64", na_value=np.nan)[rows]
+    if len(line) > 1 and not (line[1:] >= line[:-1]).all():  # (a missing number: not in order)
+        rows = rows[np.argsort(line, kind="stable")]  # missing numbers last
+        line = line[np.argsort(line, kind="stable")]
+    return Part(rows, mon[rows], p.raw["day"].to_numpy(dtype=np.int64)[rows],
+                p.raw["sod"].to_numpy(dtype=np.float64)[rows], line)
 
 
 def _choose_year(
@@ -241,8 +246,8 @@ def _not_after(stream: Stream, when: dt.datetime) -> tuple[int, dt.datetime]:
     newest = stream.members[-1]
     wall = when.astimezone(newest.tz).replace(tzinfo=None)
     limit = wall + (EAST_MOST if newest.tz_source == "default" else dt.timedelta(0))
-    last = stream.parts[-1].iloc[-1]
-    year = year_not_after(int(last["mon"]), int(last["day"]), float(last["sod"]), limit)
+    last = stream.parts[-1]
+    year = year_not_after(int(last.mon[-1]), int(last.day[-1]), float(last.sod[-1]), limit)
     return year - stream.last_off, wall
 
 
@@ -364,17 +369,31 @@ def _apply_year(stream: Stream, choice: YearChoice, diag: Diagnostics) -> None:
         assert p.raw is not None and p.times is not None
         off = stream.offsets[int(stream.bounds[k]):int(stream.bounds[k + 1])]
         p.year = choice
-        mon, day = part["mon"].to_numpy(), part["day"].to_numpy()
-        stamps, missing = wall_times(base + off, mon, day, part["sod"].to_numpy())
+        stamps, missing = wall_times(base + off, part.mon, part.day, part.sod)
         bad = int(missing.sum())
         if bad:
             i = int(np.argmax(missing))
-            first = int(p.raw.loc[part.index[i], "line"])
             diag.warning(p.source.name, "date that does not exist in the year given to its "
-                         f"line (the first: {MONTH_NAMES[int(mon[i]) - 1]} {int(day[i])} "
-                         f"{base + int(off[i])}); kept without a time", first, bad)
-        utc = localize(pd.Series(stamps, index=part.index), p.tz)
-        if part.index.equals(p.times.index):  # every row yearless, in order: no alignment
-            p.times = utc
+                         f"line (the first: {MONTH_NAMES[int(part.mon[i]) - 1]} "
+                         f"{int(part.day[i])} {base + int(off[i])}); kept without a time",
+                         int(part.line[i]), bad)
+        utc = _to_utc(stamps, p.tz)
+        if len(part) == len(p.times) and (part.rows == np.arange(len(part))).all():
+            p.times = utc  # every row yearless, in order: no alignment
         else:
-            p.times.loc[part.index] = utc
+            p.times.iloc[part.rows] = utc.array
+
+
+def _to_utc(stamps: np.ndarray, tz: dt.tzinfo) -> pd.Series:
+    """Local wall times (naive ``datetime64[ns]``) as UTC; a fixed offset needs no pandas."""
+    if isinstance(tz, dt.timezone):  # no daylight saving: one offset, subtracted
+        offset = tz.utcoffset(None)
+        shift = int(offset.total_seconds() * 10**9) if offset else 0
+        nanos = stamps.view(np.int64)
+        moved = np.where(nanos == _NAT, _NAT, nanos - shift)
+        return pd.Series(pd.array(moved.view("datetime64[ns]"), dtype=_UTC))
+    return localize(pd.Series(stamps), tz)
+
+
+_NAT = np.iinfo(np.int64).min
+_UTC = pd.DatetimeTZDtype("ns", "UTC")
