@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..diagnostics import Diagnostics
 from .copies import event_numbers, same_text, stream_of
+from .facts import facts
 from .parsed import ParsedSource
 
 #: The coarse anchor is trusted to this many seconds; alignment looks no further.
@@ -49,6 +50,8 @@ def _uptime_boots(rows: Sequence[ParsedSource]) -> list[tuple[pd.Timestamp, floa
     """Boot times derived from ``uptime`` snapshots: (boot, uptime, scope, source)."""
     out: list[tuple[pd.Timestamp, float, str, str]] = []
     for q in rows:
+        if not facts(q).boot_age:
+            continue
         assert q.raw is not None and q.times is not None
         age = q.raw["boot_age"]
         mask = (age.notna() & q.times.notna()).to_numpy(dtype=bool)
@@ -72,8 +75,10 @@ def anchor_boot(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics
     boots: list[tuple[pd.Timestamp, str]] = []
     hosts = {q.source.scope: q.host for q in rows}
     for q in rows:
-        if q is p or q.raw is None or q.times is None or (p.host and q.host != p.host):
+        if q is p or not q.size or q.times is None or (p.host and q.host != p.host) \
+                or not facts(q).boot:
             continue
+        assert q.raw is not None
         banners = _banners(q.raw)
         for t, text in zip(q.times.loc[banners.index], banners, strict=True):
             if pd.isna(t):
@@ -147,9 +152,10 @@ def _matched_anchor(
         return None
     pairs: list[pd.DataFrame] = []
     for q in rows:
-        if q is p or q.raw is None or q.times is None or q.relative is not None \
-                or (p.host and q.host != p.host):
+        if q is p or not q.size or q.times is None or q.relative is not None \
+                or (p.host and q.host != p.host) or not facts(q).kernel:
             continue
+        assert q.raw is not None
         lines = kernel_lines(q)
         kinds = q.raw.loc[lines.index, "kind"]
         lines = lines.loc[~kinds.isin(_REPEATED).fillna(False).to_numpy(dtype=bool)]
@@ -194,7 +200,7 @@ def align(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics) -> f
     others: list[pd.DataFrame] = []
     names: list[str] = []
     for q in rows:
-        if q is p or q.host != p.host or q.relative is not None:
+        if q is p or q.host != p.host or q.relative is not None or not facts(q).kernel:
             continue
         lines = kernel_lines(q, lo - margin, hi + margin)
         if len(lines):

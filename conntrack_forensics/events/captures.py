@@ -34,13 +34,14 @@ def latest_clocks(rows: Sequence[ParsedSource], diag: Diagnostics | None = None
     out: dict[str, tuple[pd.Timestamp, str]] = {}
     latest: dict[str, pd.Timestamp] = {}
     for p in rows:
-        assert p.raw is not None and p.times is not None
+        assert p.times is not None
         if p.dated is not None and len(p.dated):
             top = p.dated.max()
             if p.source.scope not in latest or top > latest[p.source.scope]:
                 latest[p.source.scope] = top
         if not facts(p).clock:
             continue
+        assert p.raw is not None
         is_clock = (p.raw["capture"] == "clock").fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(is_clock & p.times.notna().to_numpy()):
             when = p.times.iloc[i]
@@ -66,9 +67,9 @@ def resolve_captures(rows: Sequence[ParsedSource], diag: Diagnostics) -> None:
     """
     clocks: dict[str, tuple[pd.Timestamp, bool, str]] = {}
     for p in rows:
-        assert p.raw is not None and p.times is not None and p.zoned is not None
         if not facts(p).clock:
             continue
+        assert p.raw is not None and p.times is not None and p.zoned is not None
         is_clock = (p.raw["capture"] == "clock").fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(is_clock & p.times.notna().to_numpy()):
             when, zoned = p.times.iloc[i], bool(p.zoned[i])
@@ -76,9 +77,9 @@ def resolve_captures(rows: Sequence[ParsedSource], diag: Diagnostics) -> None:
             if held is None or (zoned and not held[1]):
                 clocks[p.source.scope] = (when, zoned, p.source.name)
     for p in rows:
-        assert p.raw is not None and p.times is not None and p.zoned is not None
         if not facts(p).at:
             continue
+        assert p.raw is not None and p.times is not None and p.zoned is not None
         at = ((p.raw["capture"] == "at").fillna(False) & p.times.isna()).to_numpy(dtype=bool)
         if not at.any():
             continue

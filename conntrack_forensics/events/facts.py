@@ -27,6 +27,8 @@ class Facts:
     clock: bool  # a reading of the host's clock (``capture`` == "clock")
     at: bool  # a snapshot timed by that reading (``capture`` == "at")
     kernel: bool  # program ``kernel``
+    boot: bool  # kind ``boot``
+    boot_age: bool  # an uptime reading (``boot_age``)
 
 
 def facts(p: ParsedSource) -> Facts:
@@ -47,6 +49,8 @@ def facts_of_rows(raw: pd.DataFrame, sizes: np.ndarray) -> list[Facts]:
         capture.eq("clock").fillna(False).to_numpy(dtype=bool),
         capture.eq("at").fillna(False).to_numpy(dtype=bool),
         raw["program"].eq("kernel").fillna(False).to_numpy(dtype=bool),
+        raw["kind"].eq("boot").fillna(False).to_numpy(dtype=bool),
+        raw["boot_age"].notna().to_numpy(dtype=bool),
     ]
     owner = np.repeat(np.arange(len(sizes)), sizes)
     found = [np.bincount(owner[c], minlength=len(sizes)) > 0 for c in columns]

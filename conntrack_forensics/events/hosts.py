@@ -28,6 +28,7 @@ import pandas as pd
 from ..diagnostics import Diagnostics
 from ..parsers.base import Hints
 from .parsed import ParsedSource
+from .pooled import Pool, column
 
 #: Names a syslog daemon writes before the machine has its own (early boot) or for none.
 PLACEHOLDERS = frozenset({"localhost", "localhost.localdomain", "localhost6",
@@ -92,27 +93,33 @@ def fill_hosts(
     counts: dict[int, dict[str, int]] = {}
     for (k, host), n in per_source.items():
         counts.setdefault(int(k), {})[str(host)] = int(n)
+    fills: dict[tuple[int, str], tuple[Pool, list[tuple[int, int]]]] = {}
     for k, p in enumerate(rows):
-        assert p.raw is not None
         fill, why = decided[p.source.scope]
         gap = int(missing[k])
         own = counts.get(k, {})
         if fill is not None and gap:
-            p.raw["host"] = p.raw["host"].fillna(fill)
+            if p.pooled:  # written to the pool, for all its sources at once below
+                fills.setdefault((id(p.pool), fill), (p.pool, []))[1].append(p.span)
+            else:
+                assert p.raw is not None
+                p.raw["host"] = p.raw["host"].fillna(fill)
             own = {**own, fill: own.get(fill, 0) + gap}
         elif gap and why is not None and diag is not None:
             diag.warning(p.source.name, f"{gap:,} event{'s' * (gap != 1)} without a "
                          f"host name left unattributed: {why}; {HOW_TO_NAME}")
         p.host = _mode(own) if own else fill
+    for (_, fill), (pool, spans) in fills.items():
+        pool.fill("host", spans, fill)
 
 
 def _host_rows(rows: list[ParsedSource]) -> pd.DataFrame:
     """Every row's source (its position in ``rows``), host, and whether it is a kernel line."""
-    sizes = [len(p.raw) for p in rows if p.raw is not None]
-    host = np.concatenate([p.raw["host"].to_numpy(dtype=object) for p in rows
-                           if p.raw is not None]) if rows else np.zeros(0, dtype=object)
-    program = np.concatenate([p.raw["program"].to_numpy(dtype=object) for p in rows
-                              if p.raw is not None]) if rows else np.zeros(0, dtype=object)
+    sizes = [p.size for p in rows]
+    host = np.concatenate([np.asarray(column(p, "host"), dtype=object) for p in rows]) \
+        if rows else np.zeros(0, dtype=object)
+    program = np.concatenate([np.asarray(column(p, "program"), dtype=object) for p in rows]) \
+        if rows else np.zeros(0, dtype=object)
     kernel = pd.Series(pd.array(program, dtype="string")).eq("kernel").fillna(False)
     return pd.DataFrame({"src": np.repeat(np.arange(len(sizes)), sizes),
                          "host": pd.array(host, dtype="string"),

@@ -167,7 +167,7 @@ def _resolve(
     settings: Settings,
     diag: Diagnostics,
 ) -> pd.DataFrame:
-    rows = [p for p in parsed if p.raw is not None and len(p.raw)]
+    rows = [p for p in parsed if p.size]
     fill_hosts(rows, hints, cli_host, diag)
     zone = choose_zones(rows, hints, cli_tz, diag)
     if zone is not None:
@@ -182,7 +182,6 @@ def _resolve(
     resolve_captures(rows, diag)
     settings.clock_skew = align_clocks(rows, diag)
     for p in rows:
-        assert p.raw is not None
         if facts(p).uptime:
             anchor_boot(p, rows, diag)
     return events_table(rows)
@@ -209,8 +208,8 @@ def _summaries(parsed: list[ParsedSource], events: pd.DataFrame) -> list[InputSu
             skipped=p.skipped,
             first=first,
             last=last,
-            tz=tz_name(p.tz) if p.raw is not None else None,
-            tz_source=p.tz_source if p.raw is not None else None,
+            tz=tz_name(p.tz) if p.kept else None,
+            tz_source=p.tz_source if p.kept else None,
             year=p.year.year if p.year else None,
             year_source=p.year.source if p.year else None,
         ))

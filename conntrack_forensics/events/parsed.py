@@ -35,8 +35,9 @@ class ParsedSource:
         source: the input it was read from.
         index: its position among the inputs (ties in the final sort keep input order).
         fmt: the parser's ``format``, or ``None`` when the input was skipped.
-        raw: the parser's raw rows (``None`` when skipped): text columns plus the time in
-            parts (``epoch``, ``iso``, ``mon``/``day``/``sod``, ``uptime``) not yet resolved.
+        frame: the parser's raw rows (``None`` when skipped or pooled): text columns plus
+            the time in parts (``epoch``, ``iso``, ``mon``/``day``/``sod``, ``uptime``) not
+            yet resolved. Read them as :attr:`raw`.
         records: records (lines) read.
         skipped: records that could not be parsed.
         host: the host most of its rows name, once hosts are filled in.
@@ -49,12 +50,14 @@ class ParsedSource:
         relative: which rows are timed as seconds since boot plus an anchor.
         zoned: which rows carried their own zone (or an epoch).
         pending: the rows of a small source until the loader frames them with others'.
+        pool: the frame a small source's rows are held in with others' (:mod:`.pooled`),
+            rows ``span`` of it, until a step asks for the source's own :attr:`raw`.
     """
 
     source: Source
     index: int
     fmt: str | None
-    raw: pd.DataFrame | None
+    frame: pd.DataFrame | None
     records: int = 0
     skipped: int = 0
     host: str | None = None
@@ -69,3 +72,39 @@ class ParsedSource:
     pending: RawBatch | None = None
     #: what kinds of rows it holds, once asked (:mod:`.facts`)
     facts: Any = None
+    pool: Any = None
+    span: tuple[int, int] = (0, 0)
+
+    @property
+    def raw(self) -> pd.DataFrame | None:
+        """The source's raw rows; a pooled source's are cut from its pool on the first call.
+
+        From then on that frame is the source's own: steps done for a whole pool at once
+        leave such a source to its frame (:attr:`pooled` is False).
+        """
+        if self.frame is None and self.pool is not None:
+            a, b = self.span
+            part = self.pool.raw.iloc[a:b]
+            self.frame = part.reset_index(drop=True) if a else part
+        return self.frame
+
+    @raw.setter
+    def raw(self, frame: pd.DataFrame | None) -> None:
+        self.frame = frame
+
+    @property
+    def pooled(self) -> bool:
+        """Whether the rows are still read from the pool (no frame of its own yet)."""
+        return self.frame is None and self.pool is not None
+
+    @property
+    def kept(self) -> bool:
+        """Whether its rows were kept (it was read by a parser, not skipped)."""
+        return self.frame is not None or self.pool is not None
+
+    @property
+    def size(self) -> int:
+        """How many raw rows it has (0 when skipped)."""
+        if self.frame is not None:
+            return len(self.frame)
+        return self.span[1] - self.span[0] if self.pool is not None else 0

@@ -6,14 +6,20 @@ not per row. A tree of 10,000 small files (a fleet's rotated logs, a log server'
 directories) spent most of its time there. So the rows of sources that came as one small
 batch (:data:`.read.POOLED_ROWS`) are gathered, up to :data:`POOL_ROWS` at a time, framed and
 folded once (each source's rows a unit of their own: no run joins two files), and each source
-gets its slice. The result is the frame each would have had alone.
+holds its span of the pool (:attr:`.ParsedSource.raw` cuts it out when a step needs the
+source's own frame, which is the frame it would have had alone). The loader's steps that
+touch every source read a pooled source's columns as slices of the pool's (:func:`column`)
+and write to the pool (:meth:`Pool.fill`), so a tree of small files costs no data frame per
+file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
+import pandas as pd
 
 from ..parsers.background import collapsed
 from ..parsers.base import RawBatch
@@ -59,7 +65,42 @@ def _frame(pool: list[ParsedSource], full: bool) -> None:
             sizes = np.bincount(units[kept], minlength=len(pool))
     bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     found = facts_of_rows(frame, sizes)
+    shared = Pool(frame)
     for k, p in enumerate(pool):
-        part = frame.iloc[bounds[k]:bounds[k + 1]]
-        p.raw = part.reset_index(drop=True) if bounds[k] else part
-        p.facts = found[k]
+        p.pool, p.span, p.facts = shared, (bounds[k], bounds[k + 1]), found[k]
+
+
+class Pool:
+    """Raw rows of several sources, one source's after another's."""
+
+    def __init__(self, raw: pd.DataFrame) -> None:
+        self.raw = raw
+        self._columns: dict[str, Any] = {}
+
+    def column(self, name: str) -> Any:
+        """Column ``name`` as an array (kept: a slice of it costs microseconds)."""
+        if name not in self._columns:
+            self._columns[name] = self.raw[name].array
+        return self._columns[name]
+
+    def fill(self, name: str, spans: list[tuple[int, int]], value: str) -> None:
+        """Fill the missing values of column ``name`` in rows ``spans`` with ``value``."""
+        column = self.raw[name]
+        rows = np.zeros(len(column), dtype=bool)
+        for a, b in spans:
+            rows[a:b] = True
+        rows &= column.isna().to_numpy(dtype=bool)
+        if rows.any():
+            filled = column.to_numpy(dtype=object)
+            filled[rows] = value
+            self.raw[name] = pd.array(filled, dtype=cast(Any, column.dtype))
+            self._columns.pop(name, None)
+
+
+def column(p: ParsedSource, name: str) -> Any:
+    """Source ``p``'s column ``name`` as an array, read from its pool while it is pooled."""
+    if p.pooled:
+        a, b = p.span
+        return p.pool.column(name)[a:b]
+    assert p.raw is not None
+    return p.raw[name].array

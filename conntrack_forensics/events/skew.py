@@ -59,14 +59,13 @@ def align_clocks(rows: Sequence[ParsedSource], diag: Diagnostics) -> list[ClockS
     """Measure and correct skewed sources, host by host; the skews found."""
     timed: dict[str | None, list[ParsedSource]] = {}
     for p in rows:
-        if p.relative is None and p.times is not None and p.raw is not None:
+        if p.relative is None and p.times is not None and p.size:
             timed.setdefault(p.host, []).append(p)
     by_host: dict[str | None, list[tuple[ParsedSource, pd.DataFrame]]] = {}
     for host, candidates in timed.items():
         if len(candidates) < 2:  # one source: nothing to compare its clock with
             continue
         for p in candidates:
-            assert p.raw is not None
             if not facts(p).kernel:
                 continue  # no kernel line to compare (most of a fleet's small files)
             lines = _distinctive(p, kernel_lines(p))

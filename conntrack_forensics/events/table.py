@@ -7,6 +7,8 @@ last), then input, then line.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -16,6 +18,7 @@ from ..model import EVENT_DTYPES, TIME_QUALITIES, UTC_NS, TimeQuality, to_frame
 from ..parsers.base import take_rows
 from .facts import facts
 from .parsed import ParsedSource
+from .pooled import column
 
 
 def events_table(rows: list[ParsedSource]) -> pd.DataFrame:
@@ -27,8 +30,8 @@ def events_table(rows: list[ParsedSource]) -> pd.DataFrame:
     """
     if not rows:
         return to_frame({})
-    sizes = np.array([len(p.raw) for p in rows if p.raw is not None], dtype=np.int64)
-    raws = [p.raw for p in rows if p.raw is not None]
+    sizes = np.array([p.size for p in rows], dtype=np.int64)
+    raws = _pieces(rows)
     allrows = pd.concat(raws, ignore_index=True) if len(raws) > 1 else raws[0].copy()
     allrows = allrows.drop(columns=["epoch", "iso", "mon", "day", "sod", "uptime", "capture",
                                     "boot_age"])
@@ -49,6 +52,33 @@ def events_table(rows: list[ParsedSource]) -> pd.DataFrame:
     order = np.lexsort((line, allrows["_src"].to_numpy(), stamp, allrows["_nat"].to_numpy()))
     allrows = take_rows(allrows, order)
     return to_frame({c: allrows[c] for c in allrows.columns if not c.startswith("_")})
+
+
+def _pieces(rows: list[ParsedSource]) -> list[pd.DataFrame]:
+    """The sources' raw rows in order, in as few frames as can be.
+
+    Neighbours in one pool, in the pool's order, are one slice of it.
+    """
+    out: list[pd.DataFrame] = []
+    run: tuple[Any, int, int] | None = None  # a pool and a span of it not cut yet
+    for p in rows:
+        if p.pooled:
+            a, b = p.span
+            if run is not None and run[0] is p.pool and run[2] == a:
+                run = (run[0], run[1], b)
+                continue
+            if run is not None:
+                out.append(run[0].raw.iloc[run[1]:run[2]])
+            run = (p.pool, a, b)
+            continue
+        if run is not None:
+            out.append(run[0].raw.iloc[run[1]:run[2]])
+            run = None
+        assert p.raw is not None
+        out.append(p.raw)
+    if run is not None:
+        out.append(run[0].raw.iloc[run[1]:run[2]])
+    return out
 
 
 def _times(rows: list[ParsedSource]) -> pd.Series:
@@ -75,9 +105,9 @@ def _quality(rows: list[ParsedSource], sizes: np.ndarray, has_time: np.ndarray
     quality[has_time & zoned] = code[TimeQuality.EXACT.value]
     inferred = np.repeat(np.array([p.year is not None and p.year.source != "cli"
                                    for p in rows]), sizes)
-    yearless = np.concatenate([(p.raw["mon"] > 0).to_numpy() if facts(p).yearless
+    yearless = np.concatenate([np.asarray(column(p, "mon")) > 0 if facts(p).yearless
                                else np.zeros(n, dtype=bool)
-                               for p, n in zip(rows, sizes, strict=True) if p.raw is not None])
+                               for p, n in zip(rows, sizes, strict=True)])
     quality[yearless & has_time & inferred] = code[TimeQuality.INFERRED_YEAR.value]
     relative = np.concatenate([p.relative if p.relative is not None
                                else np.zeros(n, dtype=bool) for p, n in zip(rows, sizes,

@@ -44,6 +44,7 @@ from ..times import localize, wall_times
 from .captures import latest_clocks
 from .facts import facts
 from .parsed import ParsedSource, YearChoice
+from .pooled import column
 from .year_clues import (
     EAST_MOST,
     MONTH_NAMES,
@@ -100,7 +101,6 @@ def resolve_years(
     """
     groups: dict[str, list[ParsedSource]] = {}
     for p in rows:
-        assert p.raw is not None
         if facts(p).yearless:
             groups.setdefault(p.source.group, []).append(p)
     texts = dated_text or {}
@@ -149,15 +149,14 @@ def _days(stream: Stream, base: int) -> pd.Series:
 
 def _yearless(p: ParsedSource) -> Part:
     """The yearless rows in the order of their lines (a raw frame may hold rows out of it)."""
-    assert p.raw is not None
-    mon = p.raw["mon"].to_numpy(dtype=np.int64)
+    mon = np.asarray(column(p, "mon"), dtype=np.int64)
     rows = np.flatnonzero(mon > 0)
-    line = p.raw["line"].to_numpy(dtype="float64", na_value=np.nan)[rows]
+    line = column(p, "line").to_numpy(dtype="float64", na_value=np.nan)[rows]
     if len(line) > 1 and not (line[1:] >= line[:-1]).all():  # (a missing number: not in order)
         rows = rows[np.argsort(line, kind="stable")]  # missing numbers last
         line = line[np.argsort(line, kind="stable")]
-    return Part(rows, mon[rows], p.raw["day"].to_numpy(dtype=np.int64)[rows],
-                p.raw["sod"].to_numpy(dtype=np.float64)[rows], line)
+    return Part(rows, mon[rows], np.asarray(column(p, "day"), dtype=np.int64)[rows],
+                np.asarray(column(p, "sod"), dtype=np.float64)[rows], line)
 
 
 def _choose_year(
@@ -366,7 +365,7 @@ def _apply_year(stream: Stream, choice: YearChoice, diag: Diagnostics) -> None:
     """Give each member's yearless lines their times, years stepping at rollovers."""
     base = choice.year - stream.last_off
     for k, (p, part) in enumerate(zip(stream.members, stream.parts, strict=True)):
-        assert p.raw is not None and p.times is not None
+        assert p.times is not None
         off = stream.offsets[int(stream.bounds[k]):int(stream.bounds[k + 1])]
         p.year = choice
         stamps, missing = wall_times(base + off, part.mon, part.day, part.sod)

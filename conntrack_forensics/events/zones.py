@@ -24,6 +24,7 @@ from ..parsers.base import Hints
 from ..times import localize, parse_tz, tz_name
 from .facts import facts
 from .parsed import ParsedSource
+from .pooled import column
 
 
 def choose_zones(
@@ -45,7 +46,6 @@ def choose_zones(
             by_host.setdefault(p.host, hint)
     used: Counter[str] = Counter()
     for p in rows:
-        assert p.raw is not None
         own = hints.tz.get(p.source.scope)
         hint = own or (by_host.get(p.host) if p.host else None)
         if own is not None and zones.get(own[0]) is None:
@@ -112,11 +112,12 @@ def resolve_known_times(rows: Sequence[ParsedSource], diag: Diagnostics) -> None
         groups.setdefault(p.tz, []).append(k)
     lost = np.zeros(len(rows), dtype=np.int64)
     for tz, members in groups.items():
-        raws = [rows[k].raw for k in members]
-        sizes = np.array([len(r) for r in raws if r is not None], dtype=np.int64)
-        epoch = np.concatenate([r["epoch"].to_numpy(dtype="float64", na_value=np.nan)
-                                for r in raws if r is not None])
-        iso = np.concatenate([r["iso"].to_numpy(dtype=object) for r in raws if r is not None])
+        sizes = np.array([rows[k].size for k in members], dtype=np.int64)
+        epoch = np.concatenate([column(rows[k], "epoch").to_numpy(dtype="float64",
+                                                                  na_value=np.nan)
+                                for k in members])
+        iso = np.concatenate([np.asarray(column(rows[k], "iso"), dtype=object)
+                              for k in members])
         pair = pd.DataFrame({"epoch": pd.array(epoch, dtype="Float64"),
                              "iso": pd.array(iso, dtype="string")})
         times, zoned = known_times(pair, tz)

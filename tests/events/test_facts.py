@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from conntrack_forensics.events.facts import Facts, facts_of_rows
+from conntrack_forensics.model import Kind
 from conntrack_forensics.parsers.base import RawBatch
 
 
@@ -22,17 +23,24 @@ SOURCES = [
     _batch({"mdsod": (4, 27, 3.0), "program": "sshd"}),  # a yearless syslog line
     _batch(),  # no rows
     _batch({"iso": "2024-05-01T10:00:00+02:00"}, {"epoch": 1.7e9, "program": "kernel"}),
-    _batch({"uptime": 12.5, "program": "kernel"}),
-    _batch({"capture": "clock", "iso": "2024-05-01T10:00:00"}, {"capture": "at"}),
+    _batch({"uptime": 12.5, "program": "kernel", "kind": Kind.BOOT}),
+    _batch({"capture": "clock", "iso": "2024-05-01T10:00:00"}, {"capture": "at"},
+           {"boot_age": 3600.0}),
     _batch({"epoch": 1.7e9, "program": "kernelx"}),  # not the kernel
 ]
 EXPECTED = [
-    Facts(yearless=True, iso=False, uptime=False, clock=False, at=False, kernel=False),
-    Facts(yearless=False, iso=False, uptime=False, clock=False, at=False, kernel=False),
-    Facts(yearless=False, iso=True, uptime=False, clock=False, at=False, kernel=True),
-    Facts(yearless=False, iso=False, uptime=True, clock=False, at=False, kernel=True),
-    Facts(yearless=False, iso=True, uptime=False, clock=True, at=True, kernel=False),
-    Facts(yearless=False, iso=False, uptime=False, clock=False, at=False, kernel=False),
+    Facts(yearless=True, iso=False, uptime=False, clock=False, at=False, kernel=False,
+          boot=False, boot_age=False),
+    Facts(yearless=False, iso=False, uptime=False, clock=False, at=False, kernel=False,
+          boot=False, boot_age=False),
+    Facts(yearless=False, iso=True, uptime=False, clock=False, at=False, kernel=True,
+          boot=False, boot_age=False),
+    Facts(yearless=False, iso=False, uptime=True, clock=False, at=False, kernel=True,
+          boot=True, boot_age=False),
+    Facts(yearless=False, iso=True, uptime=False, clock=True, at=True, kernel=False,
+          boot=False, boot_age=True),
+    Facts(yearless=False, iso=False, uptime=False, clock=False, at=False, kernel=False,
+          boot=False, boot_age=False),
 ]
 
 

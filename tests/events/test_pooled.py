@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 import conntrack_forensics as cf
 from conntrack_forensics.events import pooled, read
 
+DATA = Path(__file__).resolve().parent.parent / "data"
 START = dt.datetime(2024, 5, 1, 10, 0, tzinfo=dt.timezone.utc)
 
 
@@ -35,6 +37,10 @@ def _tree(root: Path, files: int) -> Path:
             (logs / f"app-{i:03d}.log").write_text("".join(
                 f"<30>1 {t:%Y-%m-%dT%H:%M:%S}.000000+00:00 {host} app 7 - - served {k}\n"
                 for k, t in enumerate(stamps)))
+    # host-less evidence beside them: histories, the kernel ring, a snapshot and its clock
+    for name in ("bash_history/timestamped", "dmesg/dmesg.txt", "date/date",
+                 "sysctl/90-conntrack.conf", "host_config/timezone"):
+        shutil.copy(DATA / name, root / "node-0" / name.replace("/", "-"))
     t = START + dt.timedelta(minutes=1)
     (root / "node-1" / "var" / "log" / "kern.log").write_text("".join(
         f"{t:%b} {t.day:2d} {t:%H:%M:%S} node-1 kernel: nf_conntrack: table full, dropping "
