@@ -35,8 +35,8 @@ def latest_clocks(rows: Sequence[ParsedSource], diag: Diagnostics | None = None
     latest: dict[str, pd.Timestamp] = {}
     for p in rows:
         assert p.times is not None
-        if p.dated is not None and len(p.dated):
-            top = p.dated.max()
+        if p.known is not None and len(p.known):
+            top = pd.Timestamp(int(p.known.max()), tz="UTC")
             if p.source.scope not in latest or top > latest[p.source.scope]:
                 latest[p.source.scope] = top
         if not facts(p).clock:

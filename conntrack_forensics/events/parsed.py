@@ -45,8 +45,11 @@ class ParsedSource:
             (``cli``, ``evidence`` or ``default``).
         year: the year chosen for its yearless lines, if it has any.
         times: each row's UTC time as far as it is known (yearless rows are filled once a year
-            is chosen; dmesg rows once the boot is anchored).
-        dated: the times that needed no year decision: evidence for other sources' years.
+            is chosen; dmesg rows once the boot is anchored). Kept as ``stamps`` (nanoseconds,
+            :data:`NAT` for none) until first read: a series per small file costs more than
+            the file.
+        known: the times that needed no year decision, as nanoseconds: evidence for other
+            sources' years.
         relative: which rows are timed as seconds since boot plus an anchor.
         zoned: which rows carried their own zone (or an epoch).
         pending: the rows of a small source until the loader frames them with others'.
@@ -64,8 +67,8 @@ class ParsedSource:
     tz: dt.tzinfo = dt.timezone.utc
     tz_source: str = "default"
     year: YearChoice | None = None
-    times: pd.Series | None = None
-    dated: pd.Series | None = None
+    stamps: np.ndarray | None = None
+    known: np.ndarray | None = None
     relative: np.ndarray | None = None
     zoned: np.ndarray | None = None
     #: rows of a small source not framed yet: the loader frames many at once (:mod:`.pooled`)
@@ -74,6 +77,19 @@ class ParsedSource:
     facts: Any = None
     pool: Any = None
     span: tuple[int, int] = (0, 0)
+    _times: pd.Series | None = None
+
+    @property
+    def times(self) -> pd.Series | None:
+        """Each row's UTC time (a series made from ``stamps`` on the first call)."""
+        if self._times is None and self.stamps is not None:
+            self._times = utc_series(self.stamps)
+            self.stamps = None  # the series is the times from now on
+        return self._times
+
+    @times.setter
+    def times(self, times: pd.Series | None) -> None:
+        self._times, self.stamps = times, None
 
     @property
     def raw(self) -> pd.DataFrame | None:
@@ -108,3 +124,13 @@ class ParsedSource:
         if self.frame is not None:
             return len(self.frame)
         return self.span[1] - self.span[0] if self.pool is not None else 0
+
+
+#: Not a time, as nanoseconds since 1970.
+NAT = np.iinfo(np.int64).min
+_UTC = pd.DatetimeTZDtype("ns", "UTC")
+
+
+def utc_series(stamps: np.ndarray, index: np.ndarray | None = None) -> pd.Series:
+    """Nanoseconds since 1970 (:data:`NAT`: none) as a UTC time series."""
+    return pd.Series(pd.array(stamps.view("datetime64[ns]"), dtype=_UTC), index=index)

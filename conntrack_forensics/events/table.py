@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from ..model import EVENT_DTYPES, TIME_QUALITIES, UTC_NS, TimeQuality, to_frame
 from ..parsers.base import take_rows
 from .facts import facts
-from .parsed import ParsedSource
+from .parsed import ParsedSource, utc_series
 from .pooled import column
 
 
@@ -83,12 +83,19 @@ def _pieces(rows: list[ParsedSource]) -> list[pd.DataFrame]:
 
 def _times(rows: list[ParsedSource]) -> pd.Series:
     """Every source's resolved times, one after another (UTC nanoseconds)."""
-    parts = [p.times for p in rows]
-    assert all(t is not None for t in parts)
-    if all(t is not None and t.dtype == UTC_NS for t in parts):
-        stamps = np.concatenate([t.array.asi8 for t in parts if t is not None])
-        return pd.Series(stamps.view("datetime64[ns]")).dt.tz_localize("UTC")
-    return pd.concat(parts, ignore_index=True).astype(pd.DatetimeTZDtype("ns", "UTC"))
+    if all(p.stamps is not None or (p.times is not None and p.times.dtype == UTC_NS)
+           for p in rows):
+        return utc_series(np.concatenate([_nanos(p) for p in rows]))
+    return pd.concat([p.times for p in rows], ignore_index=True).astype(
+        pd.DatetimeTZDtype("ns", "UTC"))
+
+
+def _nanos(p: ParsedSource) -> np.ndarray:
+    """A source's times as nanoseconds (NaT: the smallest int64)."""
+    if p.stamps is not None:
+        return p.stamps
+    assert p.times is not None
+    return p.times.array.asi8
 
 
 def _quality(rows: list[ParsedSource], sizes: np.ndarray, has_time: np.ndarray

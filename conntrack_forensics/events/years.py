@@ -43,7 +43,7 @@ from ..parsers._dated_text import DatedText
 from ..times import localize, wall_times
 from .captures import latest_clocks
 from .facts import facts
-from .parsed import ParsedSource, YearChoice
+from .parsed import ParsedSource, YearChoice, utc_series
 from .pooled import column
 from .year_clues import (
     EAST_MOST,
@@ -81,7 +81,7 @@ class Dated:
     host: str | None
     name: str
     inputs: frozenset[int]  # the ``index`` of the inputs it comes from
-    times: pd.Series
+    stamps: np.ndarray  # UTC nanoseconds since 1970
     host_only: bool = False  # a year read from lines: evidence for its own host's sets only
 
 
@@ -115,8 +115,8 @@ def resolve_years(
     own = [None if cli_year is not None else _from_suffix(s, lp) or _from_text(s, lp, texts)
            for s, lp in sets]
     clocks = latest_clocks(rows, diag)
-    evidence = [Dated(p.host, p.source.name, frozenset({p.index}), p.dated) for p in rows
-                if p.dated is not None and len(p.dated)]
+    evidence = [Dated(p.host, p.source.name, frozenset({p.index}), p.known) for p in rows
+                if p.known is not None and len(p.known)]
     choices: dict[int, YearChoice] = {}
     for i in sorted(range(len(sets)), key=lambda i: own[i] is None):
         stream, leap = sets[i]
@@ -136,7 +136,7 @@ def resolve_years(
     return [choices[i] for i in range(len(sets))]
 
 
-def _days(stream: Stream, base: int) -> pd.Series:
+def _days(stream: Stream, base: int) -> np.ndarray:
     """Each day a decided stream covers, as UTC midnights: dated evidence for other sets."""
     key = (stream.offsets * 13 + stream.mon) * 32 + stream.day
     first = np.ones(len(key), dtype=bool)
@@ -144,7 +144,7 @@ def _days(stream: Stream, base: int) -> pd.Series:
     at = np.flatnonzero(first)
     stamps, missing = wall_times(base + stream.offsets[at], stream.mon[at], stream.day[at],
                                  np.zeros(len(at)))
-    return pd.Series(stamps[~missing]).dt.tz_localize("UTC")
+    return stamps[~missing].view(np.int64)
 
 
 def _yearless(p: ParsedSource) -> Part:
@@ -325,7 +325,7 @@ def _from_evidence(stream: Stream, leap: LeapDays, evidence: Sequence[Dated],
         pool = [d for d in others if d.host in hosts]
     if not pool:
         return None
-    times = pd.concat([d.times for d in pool], ignore_index=True)
+    times = utc_series(np.concatenate([d.stamps for d in pool]))
     base = year_from_evidence(stream, times, leap, not_after)
     if base is None:
         return None

@@ -23,7 +23,7 @@ from ..errors import UsageError
 from ..parsers.base import Hints
 from ..times import localize, parse_tz, tz_name
 from .facts import facts
-from .parsed import ParsedSource
+from .parsed import NAT, ParsedSource
 from .pooled import column
 
 
@@ -123,30 +123,21 @@ def resolve_known_times(rows: Sequence[ParsedSource], diag: Diagnostics) -> None
         times, zoned = known_times(pair, tz)
         stamps = times.array.asi8
         stated = (pair["epoch"].notna() | pair["iso"].notna()).to_numpy()
-        missing = stamps == _NAT
+        missing = stamps == NAT
         bounds = np.concatenate([[0], np.cumsum(sizes)])
         for j, k in enumerate(members):
             p = rows[k]
             a, b = int(bounds[j]), int(bounds[j + 1])
             part = stamps[a:b]
-            p.times = _utc_series(part)
+            p.times = None
+            p.stamps = part
             p.zoned = zoned[a:b].copy()
-            known = np.flatnonzero(~missing[a:b])
-            p.dated = _utc_series(part[known], known)
+            p.known = part[~missing[a:b]]
             lost[k] = int((stated[a:b] & missing[a:b]).sum())
     for at in np.flatnonzero(lost).tolist():
         diag.warning(rows[at].source.name, f"{int(lost[at]):,} line(s) state a time that does "
                      "not exist or lies outside the years 1678-2261: kept without a time",
                      count=int(lost[at]))
-
-
-_NAT = np.iinfo(np.int64).min
-_UTC = pd.DatetimeTZDtype("ns", "UTC")
-
-
-def _utc_series(stamps: np.ndarray, index: np.ndarray | None = None) -> pd.Series:
-    """Nanoseconds since 1970 (NaT: the smallest int64) as a UTC time series."""
-    return pd.Series(pd.array(stamps.view("datetime64[ns]"), dtype=_UTC), index=index)
 
 
 _ZONED = r"(?:[Zz]|[+-]\d\d:?\d\d)$"

@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TypeVar
 
 import numpy as np
@@ -143,14 +144,19 @@ def scan_blocks(blocks: Iterable[Block], fields: bool = False,
         scan = scan_block(block, fields)
         return scan, (then(scan) if then is not None else None)
 
-    if workers == 1:  # one core: threads would only take turns
-        for block in blocks:
+    ahead = iter(blocks)
+    first = next(ahead, None)
+    if first is None:
+        return
+    second = next(ahead, None)
+    if workers == 1 or second is None:  # one core, or one block: threads would only wait
+        for block in chain((first,) if second is None else (first, second), ahead):
             yield block, *work(block)
         return
 
     with ThreadPoolExecutor(workers) as pool:
         pending: deque[tuple[Block, Future[tuple[Scan, T | None]]]] = deque()
-        for block in blocks:
+        for block in chain((first, second), ahead):
             pending.append((block, pool.submit(work, block)))
             if len(pending) > 2 * workers:
                 done, future = pending.popleft()
