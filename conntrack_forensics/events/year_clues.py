@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..parsers._dated_text import DatedText
+from .dated import DatedView
 from .parsed import ParsedSource
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -196,21 +197,20 @@ def rotation_date(basename: str) -> dt.datetime | None:
 EAST_MOST = dt.timedelta(hours=14)
 
 
-def year_from_evidence(stream: Stream, evidence: pd.Series, leap: LeapDays,
+def year_from_evidence(stream: Stream, evidence: DatedView, leap: LeapDays,
                        not_after: int | None = None) -> int | None:
     """The base year that puts a yearless stream's span closest to dated evidence.
 
     Args:
         stream: the yearless lines in order, with their year offsets.
-        evidence: UTC times of dated events (sorted or not).
+        evidence: UTC times of dated events the stream may use (:mod:`.dated`).
         leap: the stream's Feb 29 lines: only base years that give them a leap year count.
         not_after: the latest base year an upper bound allows (a clock reading at capture):
             later ones are no candidates, the latest allowed one always is.
     """
-    ev = evidence.dropna()
-    if ev.empty or len(stream.offsets) == 0:
+    years = evidence.years()
+    if not years or len(stream.offsets) == 0:
         return None
-    years = sorted(set(ev.dt.year.tolist()))
     max_off = int(stream.offsets.max())
     reach = 4 if leap.offsets else 1  # a leap year may be up to four years from the evidence
     candidates = sorted({y - k for y in years for k in range(-reach, max_off + reach + 1)})
@@ -219,7 +219,6 @@ def year_from_evidence(stream: Stream, evidence: pd.Series, leap: LeapDays,
                             | {leap.latest_fit(not_after)})
     if leap.satisfiable:
         candidates = [b for b in candidates if leap.fits(b)]
-    ev_ns = np.sort(ev.astype("int64").to_numpy())
     best: tuple[float, int] | None = None
     for base in candidates:
         span = stream.span(base)
@@ -227,16 +226,7 @@ def year_from_evidence(stream: Stream, evidence: pd.Series, leap: LeapDays,
             continue
         lo = span[0].value - 86_400 * 10**9
         hi = span[1].value + 2 * 86_400 * 10**9
-        i = int(np.searchsorted(ev_ns, lo))
-        if i < len(ev_ns) and ev_ns[i] <= hi:
-            dist = 0.0
-        else:
-            before = ev_ns[i - 1] if i > 0 else None
-            after = ev_ns[i] if i < len(ev_ns) else None
-            dist = min(
-                float(lo - before) if before is not None else float("inf"),
-                float(after - hi) if after is not None else float("inf"),
-            )
+        dist = evidence.distance(lo, hi)
         key = (dist, -base)
         if best is None or key < (best[0], -best[1]):
             best = (dist, base)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -42,8 +41,9 @@ from ..errors import UsageError
 from ..parsers._dated_text import DatedText
 from ..times import localize, wall_times
 from .captures import latest_clocks
+from .dated import Dated, DatedIndex
 from .facts import facts
-from .parsed import ParsedSource, YearChoice, utc_series
+from .parsed import ParsedSource, YearChoice
 from .pooled import column
 from .year_clues import (
     EAST_MOST,
@@ -72,17 +72,6 @@ def rollover_offsets(months: np.ndarray) -> np.ndarray:
     back = np.zeros(len(m), dtype=bool)
     np.less_equal(m[1:], m[:-1] - 2, out=back[1:])
     return np.cumsum(back, dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class Dated:
-    """Dated evidence for other sets' years: whose, from which inputs, and the times."""
-
-    host: str | None
-    name: str
-    inputs: frozenset[int]  # the ``index`` of the inputs it comes from
-    stamps: np.ndarray  # UTC nanoseconds since 1970
-    host_only: bool = False  # a year read from lines: evidence for its own host's sets only
 
 
 def resolve_years(
@@ -115,8 +104,8 @@ def resolve_years(
     own = [None if cli_year is not None else _from_suffix(s, lp) or _from_text(s, lp, texts)
            for s, lp in sets]
     clocks = latest_clocks(rows, diag)
-    evidence = [Dated(p.host, p.source.name, frozenset({p.index}), p.known) for p in rows
-                if p.known is not None and len(p.known)]
+    evidence = DatedIndex([Dated(p.host, p.source.name, frozenset({p.index}), p.known)
+                           for p in rows if p.known is not None and len(p.known)])
     choices: dict[int, YearChoice] = {}
     for i in sorted(range(len(sets)), key=lambda i: own[i] is None):
         stream, leap = sets[i]
@@ -130,9 +119,10 @@ def resolve_years(
                       f"{names}: {choice.detail}")
         _apply_year(stream, choice, diag)
         if own[i] is not None:
-            evidence.append(Dated(members[-1].host, f"{members[-1].source.name} (dated by its "
-                                  "own lines)", frozenset(m.index for m in members),
-                                  _days(stream, choice.year - stream.last_off), True))
+            evidence.evidence.append(Dated(
+                members[-1].host, f"{members[-1].source.name} (dated by its own lines)",
+                frozenset(m.index for m in members),
+                _days(stream, choice.year - stream.last_off), True))
     return [choices[i] for i in range(len(sets))]
 
 
@@ -164,7 +154,7 @@ def _choose_year(
     leap: LeapDays,
     cli_year: int | None,
     dated_text: Mapping[str, Sequence[DatedText]],
-    evidence: Sequence[Dated],
+    evidence: DatedIndex,
     own: tuple[int, str] | None,
     clock: tuple[int, str] | None = None,
 ) -> YearChoice:
@@ -184,7 +174,7 @@ def _choose_year(
 
 
 def _infer(
-    stream: Stream, leap: LeapDays, evidence: Sequence[Dated], own: tuple[int, str] | None,
+    stream: Stream, leap: LeapDays, evidence: DatedIndex, own: tuple[int, str] | None,
     clock: tuple[int, str] | None = None,
 ) -> YearChoice:
     """The year the evidence gives the newest line, without ``--year``."""
@@ -220,7 +210,7 @@ def _infer(
                       + _leap_note(leap))
 
 
-def _clock_note(stream: Stream, leap: LeapDays, evidence: Sequence[Dated],
+def _clock_note(stream: Stream, leap: LeapDays, evidence: DatedIndex,
                 own: tuple[int, str] | None, base: int, clock: tuple[int, str]) -> str:
     """What the diagnostics add when the tree's clock reading bounded (or contradicts) a year."""
     if own is not None:
@@ -306,7 +296,7 @@ def _from_text(stream: Stream, leap: LeapDays, dated_text: Mapping[str, Sequence
                         f"says {ex.text!r}")
 
 
-def _from_evidence(stream: Stream, leap: LeapDays, evidence: Sequence[Dated],
+def _from_evidence(stream: Stream, leap: LeapDays, evidence: DatedIndex,
                    not_after: int | None = None, *, other_hosts: bool = False
                    ) -> tuple[int, str] | None:
     """The base year dated evidence of the same host gives (``other_hosts``: of other hosts).
@@ -314,24 +304,18 @@ def _from_evidence(stream: Stream, leap: LeapDays, evidence: Sequence[Dated],
     A set whose lines name no host takes any host's evidence as its own. No later than
     ``not_after`` (the latest base year a clock reading allows), when given.
     """
-    member_ids = {p.index for p in stream.members}
     hosts = {p.host for p in stream.members if p.host}
-    others = [d for d in evidence if not d.inputs & member_ids]
-    if not hosts:
-        pool = [] if other_hosts else [d for d in others if not d.host_only]
-    elif other_hosts:
-        pool = [d for d in others if d.host not in hosts and not d.host_only]
-    else:
-        pool = [d for d in others if d.host in hosts]
+    if not hosts and other_hosts:
+        return None
+    pool = evidence.view((p.index for p in stream.members), hosts, other_hosts=other_hosts)
     if not pool:
         return None
-    times = utc_series(np.concatenate([d.stamps for d in pool]))
-    base = year_from_evidence(stream, times, leap, not_after)
+    base = year_from_evidence(stream, pool, leap, not_after)
     if base is None:
         return None
-    names = ", ".join(sorted({d.name for d in pool})[:3])
+    names = ", ".join(pool.names())
     if other_hosts:
-        named = ", ".join(sorted({str(d.host) for d in pool})[:3])
+        named = ", ".join(pool.hosts())
         return base, (f"inferred from dated evidence of other hosts ({named}) in {names}: "
                       f"nothing of {', '.join(sorted(hosts))} dates it, not even a modification "
                       "time; check it")
