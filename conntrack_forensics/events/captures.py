@@ -32,22 +32,22 @@ def latest_clocks(rows: Sequence[ParsedSource], diag: Diagnostics | None = None
     ``diag`` says so.
     """
     out: dict[str, tuple[pd.Timestamp, str]] = {}
-    latest: dict[str, pd.Timestamp] = {}
+    latest_ns: dict[str, int] = {}
     for p in rows:
-        assert p.times is not None
         if p.known is not None and len(p.known):
-            top = pd.Timestamp(int(p.known.max()), tz="UTC")
-            if p.source.scope not in latest or top > latest[p.source.scope]:
-                latest[p.source.scope] = top
+            top = int(p.known.max())
+            if p.source.scope not in latest_ns or top > latest_ns[p.source.scope]:
+                latest_ns[p.source.scope] = top
         if not facts(p).clock:
             continue
-        assert p.raw is not None
+        assert p.raw is not None and p.times is not None
         is_clock = (p.raw["capture"] == "clock").fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(is_clock & p.times.notna().to_numpy()):
             when = p.times.iloc[i]
             held = out.get(p.source.scope)
             if held is None or when > held[0]:
                 out[p.source.scope] = (when, p.source.name)
+    latest = {scope: pd.Timestamp(ns, tz="UTC") for scope, ns in latest_ns.items()}
     for scope, (when, where) in list(out.items()):
         after = latest.get(scope)
         if after is not None and after > when + CLOCK_GRACE:
