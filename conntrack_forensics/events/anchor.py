@@ -75,10 +75,10 @@ def anchor_boot(p: ParsedSource, rows: Sequence[ParsedSource], diag: Diagnostics
     boots: list[tuple[pd.Timestamp, str]] = []
     hosts = {q.source.scope: q.host for q in rows}
     for q in rows:
-        if q is p or not q.size or q.times is None or (p.host and q.host != p.host) \
+        if q is p or not q.size or not q.timed or (p.host and q.host != p.host) \
                 or not facts(q).boot:
             continue
-        assert q.raw is not None
+        assert q.raw is not None and q.times is not None
         banners = _banners(q.raw)
         for t, text in zip(q.times.loc[banners.index], banners, strict=True):
             if pd.isna(t):
@@ -152,7 +152,7 @@ def _matched_anchor(
         return None
     pairs: list[pd.DataFrame] = []
     for q in rows:
-        if q is p or not q.size or q.times is None or q.relative is not None \
+        if q is p or not q.size or not q.timed or q.relative is not None \
                 or (p.host and q.host != p.host) or not facts(q).kernel:
             continue
         assert q.raw is not None

@@ -92,6 +92,11 @@ class ParsedSource:
         self._times, self.stamps = times, None
 
     @property
+    def timed(self) -> bool:
+        """Whether its times were resolved (without making them a series)."""
+        return self.stamps is not None or self._times is not None
+
+    @property
     def raw(self) -> pd.DataFrame | None:
         """The source's raw rows; a pooled source's are cut from its pool on the first call.
 

@@ -59,7 +59,7 @@ def align_clocks(rows: Sequence[ParsedSource], diag: Diagnostics) -> list[ClockS
     """Measure and correct skewed sources, host by host; the skews found."""
     timed: dict[str | None, list[ParsedSource]] = {}
     for p in rows:
-        if p.relative is None and p.times is not None and p.size:
+        if p.relative is None and p.timed and p.size:
             timed.setdefault(p.host, []).append(p)
     by_host: dict[str | None, list[tuple[ParsedSource, pd.DataFrame]]] = {}
     for host, candidates in timed.items():
