@@ -220,6 +220,7 @@ def analyze(
     redact: bool = False,
     redact_key: bytes | str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    processes: int = 1,
 ) -> Analysis:
     """Parse and correlate: the whole analysis in one call.
 
@@ -240,6 +241,8 @@ def analyze(
             default: a random key per call.
         limits: bounds on hostile input (line length, decompression, archives;
             docs/security.md); each default is beyond any real log.
+        processes: worker processes reading many small files (see :func:`load`); 0 for one
+            per core.
 
     Example:
         >>> a = analyze(["sample_logs/bogon-nat-listing"], tz="Asia/Shanghai")
@@ -249,7 +252,7 @@ def analyze(
     if gap <= 0:
         raise UsageError(f"--gap must be a positive number of seconds, not {gap}")
     result: LoadResult = load(paths, tz=tz, year=year, host=host, full=full, progress=progress,
-                              locale=locale, limits=limits)
+                              locale=locale, limits=limits, processes=processes)
     result.settings.gap_seconds = int(gap) if float(gap).is_integer() else gap
     incidents = correlate(result.events, gap=gap, host=host if _several_hosts(result) else None)
     analysis = Analysis(result.events, incidents, result.diagnostics, result.inputs,

@@ -49,6 +49,9 @@ def evidence_options(func: F) -> F:
         click.option("--locale", metavar="LANG", help="Also read month names of this language "
                      "in syslog lines (fr, de_DE): a program logging with a localised %b. "
                      "Needs the locale extra (babel)."),
+        click.option("--processes", type=click.IntRange(min=0), default=0, show_default=True,
+                     metavar="N", help="Worker processes reading many small files (500 or "
+                     "more): 0 for one per core, 1 to read everything in this process."),
     ]
     for deco in reversed(decorators):
         func = deco(func)
@@ -216,7 +219,7 @@ def main() -> None:
 @limit_options
 @_handle_errors
 def report(paths: tuple[str, ...], tz: str | None, year: int | None, host: str | None,
-           gap: float, locale: str | None, outdir: str, fmt: str, redact: bool,
+           gap: float, locale: str | None, processes: int, outdir: str, fmt: str, redact: bool,
            redact_key: str | None, redact_key_file: str | None,
            redaction_map: str | None, **limits: Any) -> None:
     """Analyse PATH... and write postmortem.html, .md and .json to OUTDIR.
@@ -240,7 +243,7 @@ def report(paths: tuple[str, ...], tz: str | None, year: int | None, host: str |
     with _progress(paths) as progress:
         analysis = analyze(list(paths), tz=tz, year=year, host=host, gap=gap,
                            progress=progress, locale=locale, redact=redacting, redact_key=key,
-                           limits=bounds)
+                           limits=bounds, processes=processes)
     try:
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -322,7 +325,7 @@ def summary_lines(analysis: Any) -> list[str]:
 @limit_options
 @_handle_errors
 def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str | None,
-             gap: float, locale: str | None, fmt: str, output: str, redact: bool,
+             gap: float, locale: str | None, processes: int, fmt: str, output: str, redact: bool,
              redact_key: str | None, redact_key_file: str | None,
              redaction_map: str | None, **limits: Any) -> None:
     """Write every event of PATH... as a timeline for other tools (CSV, JSON Lines, Timesketch).
@@ -343,7 +346,7 @@ def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str
     with _progress(paths) as progress:
         # a timeline for other tools holds every line, not background counts
         result = load(list(paths), tz=tz, year=year, host=host, full=True, progress=progress,
-                      locale=locale, limits=bounds)
+                      locale=locale, limits=bounds, processes=processes)
     events = result.events
     if host is not None and events["host"].dropna().nunique() > 1:
         events = events.loc[events["host"] == host]

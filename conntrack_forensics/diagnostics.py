@@ -73,6 +73,11 @@ class Diagnostics:
             if line is not None and (row.line is None or line < row.line):
                 row.line = line
 
+    def merge(self, other: Diagnostics) -> None:
+        """Add every row of ``other`` (folded alike: the order of merging changes nothing)."""
+        for row in other._rows.values():
+            self.add(row.path, row.line, row.level, row.message, row.count)
+
     def info(self, path: str, message: str, line: int | None = None, count: int = 1) -> None:
         """Record an informational note (an inference the reader should know about)."""
         self.add(path, line, Level.INFO, message, count)

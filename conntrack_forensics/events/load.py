@@ -23,6 +23,7 @@ from ..diagnostics import Diagnostics
 from ..inputs.limits import DEFAULT_LIMITS, Limits
 from ..inputs.walk import iter_sources
 from ..parsers._months import month_names
+from ..parsers._rfc3164 import cores
 from ..parsers.base import Hints
 from ..times import parse_tz, tz_name, validate_year
 from .anchor import anchor_boot
@@ -31,7 +32,7 @@ from .facts import facts
 from .hosts import fill_hosts
 from .parsed import ParsedSource
 from .pooled import frame_pooled
-from .read import read_source
+from .processes import read_all
 from .skew import ClockSkew, align_clocks
 from .table import events_table
 from .years import resolve_years
@@ -111,6 +112,7 @@ def load(
     progress: Callable[[int], None] | None = None,
     locale: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    processes: int = 1,
 ) -> LoadResult:
     """Parse logs into an events DataFrame plus diagnostics, without correlating.
 
@@ -127,6 +129,9 @@ def load(
             (``fr``, ``de_DE``: a program logging with ``strftime("%b")`` under that locale).
         limits: bounds on reading hostile input (line length, decompressed size and ratio,
             archive members and nesting); each one that bites is a diagnostic.
+        processes: read many small files (500 or more) in this many worker processes; 0
+            for one per core. The answer is the same. Workers are spawned: in a script,
+            call this under ``if __name__ == "__main__":``.
 
     Example:
         >>> events, diagnostics = load("sample_logs/bogon-nat-listing")
@@ -138,14 +143,9 @@ def load(
     months = month_names(locale) if locale else None
     diag = Diagnostics()
     hints = Hints()
-    parsed: list[ParsedSource] = []
-    for index, source in enumerate(iter_sources(_as_list(paths), diag, limits)):
-        try:
-            parsed.append(read_source(source, index, diag, hints, full, months))
-        finally:
-            source.close()
-        if progress is not None:
-            progress(source.size)
+    workers = processes if processes > 0 else cores()
+    parsed = read_all(iter_sources(_as_list(paths), diag, limits), diag, hints, full, months,
+                      progress, workers)
     frame_pooled(parsed, full)
     settings = Settings(host=host, locale=locale)
     events = _resolve(parsed, hints, cli_tz, cli_year, host, settings, diag)

@@ -89,6 +89,11 @@ class Source:
     _spool: IO[bytes] | None = field(default=None, repr=False)
     _replay: Replayable | None = field(default=None, repr=False)
 
+    @property
+    def picklable(self) -> bool:
+        """Whether it can be read in another process (a file by its path, nothing held open)."""
+        return self._spool is None and self._replay is None and self.path is not None
+
     def __post_init__(self) -> None:
         if self.compression == "gzip" and self.header_mtime is None and self._replay is None \
                 and (self.path is not None or self._spool is not None):

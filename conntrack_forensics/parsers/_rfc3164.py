@@ -138,7 +138,7 @@ def scan_blocks(blocks: Iterable[Block], fields: bool = False,
     in parallel while the caller reads the lines the scan left; at most ``2 x workers + 1``
     blocks are held.
     """
-    workers = workers or min(4, _cores())
+    workers = workers or min(4, cores())
 
     def work(block: Block) -> tuple[Scan, T | None]:
         scan = scan_block(block, fields)
@@ -165,7 +165,7 @@ def scan_blocks(blocks: Iterable[Block], fields: bool = False,
             yield done, *future.result()
 
 
-def _cores() -> int:
+def cores() -> int:
     """Cores this process may run on (``taskset`` and container limits included)."""
     try:
         return len(os.sched_getaffinity(0))

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import shutil
+import tarfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 import conntrack_forensics as cf
-from conntrack_forensics.events import pooled, read
+from conntrack_forensics.events import pooled, processes, read
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 START = dt.datetime(2024, 5, 1, 10, 0, tzinfo=dt.timezone.utc)
@@ -72,3 +76,51 @@ def test_no_run_of_plain_lines_spans_two_files(tmp_path: Path) -> None:
     assert len(rows) == 2
     assert rows["count"].tolist() == [4, 4]
     assert rows["source"].nunique() == 2
+
+
+def test_worker_processes_give_the_answer_of_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # small files read by spawned workers in chunks of 3, a compressed one and an archive
+    # read here meanwhile: every table, diagnostic, summary and setting is the same
+    tree = _tree(tmp_path / "tree", 30)
+    with gzip.open(tree / "node-1" / "var" / "log" / "messages.1.gz", "wt") as fh:
+        fh.write("May  1 09:00:00 node-1 kernel: nf_conntrack version 0.5.0 (16384 buckets, "
+                 "65536 max)\n")
+    (tree / "node-0" / "garbage.bin").write_bytes(b"\x00\x01\x02 not a log" * 10)
+    with tarfile.open(tmp_path / "extra.tar", "w") as tar:
+        tar.add(DATA / "dmesg" / "dmesg.txt", arcname="host9/dmesg.txt")
+    monkeypatch.setattr(processes, "MIN_FILES", 10)
+    monkeypatch.setattr(processes, "CHUNK", 3)
+    tasks: list[int] = []
+
+    class Counted(ProcessPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            tasks.append(len(args[0]))
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(processes, "ProcessPoolExecutor", Counted)
+    inputs = [tree, tmp_path / "extra.tar"]
+    one = cf.load(inputs, processes=1)
+    assert not tasks
+    many = cf.load(inputs, processes=2)
+    assert len(tasks) > 5 and max(tasks) == 3  # the small files went to the workers
+    pd.testing.assert_frame_equal(one.events, many.events)
+    pd.testing.assert_frame_equal(one.diagnostics, many.diagnostics)
+    assert [vars(i) for i in one.inputs] == [vars(i) for i in many.inputs]
+    assert vars(one.settings) == vars(many.settings)
+
+
+def test_without_worker_processes_the_files_are_read_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _tree(tmp_path, 12)
+    monkeypatch.setattr(processes, "MIN_FILES", 5)
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("no /dev/shm")
+
+    monkeypatch.setattr(processes, "ProcessPoolExecutor", refuse)
+    got = cf.load(tree, processes=2)
+    alone = cf.load(tree, processes=1)
+    pd.testing.assert_frame_equal(alone.events, got.events)
+    notes = got.diagnostics[got.diagnostics["message"].str.contains("worker processes")]
+    assert len(notes) == 1 and "no /dev/shm" in notes["message"].iloc[0]
