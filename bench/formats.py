@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import OUT, PARSE, background, run_python  # noqa: E402
+from run import OUT, PARSE, background, print_rows, run_python  # noqa: E402
 
 TARGET = 500_000
 START = dt.datetime(2017, 4, 1, tzinfo=dt.timezone.utc)
@@ -187,9 +187,7 @@ def main() -> int:
     args = ap.parse_args()
     chosen = args.only.split(",") if args.only else list(FORMATS)
     rows = [measure(fmt, args.records, args.repeat) for fmt in chosen]
-    width = max(len(r[0]) for r in rows)
-    for name, got, goal, ok in rows:
-        print(f"{name:<{width}}  {got}  ({goal})  {'PASS' if ok else 'FAIL'}")
+    print_rows(list(rows))
     return 0 if all(r[3] for r in rows) else 1
 
 

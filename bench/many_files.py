@@ -28,6 +28,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import print_rows  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 HOSTS = 50
@@ -87,13 +90,13 @@ def run(tree: Path, out: Path) -> tuple[float, float, int]:
     return seconds, usage.ru_maxrss / 1024, incidents  # KiB on Linux
 
 
-def main() -> int:
-    """Build, run each size, print the figures and the verdicts; 0 when all pass."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000", help="file counts (default %(default)s)")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+Row = tuple[str, str, str, "bool | None"]
+
+
+def measure(sizes: list[int]) -> list[Row]:
+    """Report each size's tree; the rows of the results table (name, measured, goal, ok)."""
     got: dict[int, tuple[float, float]] = {}
+    rows: list[Row] = []
     for n in sizes:
         tree = OUT / f"many-{n}"
         if not tree.exists():
@@ -102,26 +105,31 @@ def main() -> int:
         shutil.rmtree(out, ignore_errors=True)
         seconds, rss, incidents = run(tree, out)
         got[n] = (seconds, rss)
-        print(f"{n:>6,} files: {seconds:6.1f} s, peak RSS {rss:5.0f} MB, {incidents} incident(s)")
-        if incidents != 1:
-            print(f"FAIL: {n} files gave {incidents} incidents, not the one in node-07")
-            return 1
-    ok = True
+        rows.append((f"report {n:,} small files", f"{seconds:.1f} s, peak RSS {rss:.0f} MB, "
+                     f"{incidents} incident(s)", "the one incident", incidents == 1))
     if 10_000 in got:
         s = got[10_000][0]
-        verdict = s <= MAX_SECONDS_10K
-        ok &= verdict
-        print(f"10,000 files in {s:.1f} s (<= {MAX_SECONDS_10K:.0f} s): "
-              f"{'PASS' if verdict else 'FAIL'}")
+        rows.append(("report 10,000 small files", f"{s:.1f} s", f"<= {MAX_SECONDS_10K:.0f} s",
+                     s <= MAX_SECONDS_10K))
     if 1_000 in got and 10_000 in got:
         growth = got[10_000][0] / got[1_000][0]
         ratio = got[10_000][1] / got[1_000][1]
-        for what, value, limit in (("time 10,000 / 1,000 files", growth, MAX_GROWTH),
-                                   ("peak RSS 10,000 / 1,000 files", ratio, MAX_RSS_RATIO)):
-            verdict = value <= limit
-            ok &= verdict
-            print(f"{what}: {value:.2f} (<= {limit}): {'PASS' if verdict else 'FAIL'}")
-    return 0 if ok else 1
+        rows.append(("time 10,000 / 1,000 files", f"{growth:.2f}", f"<= {MAX_GROWTH}",
+                     growth <= MAX_GROWTH))
+        rows.append(("peak RSS 10,000 / 1,000 files",
+                     f"{got[10_000][1]:.0f} / {got[1_000][1]:.0f} MB = {ratio:.2f}",
+                     f"<= {MAX_RSS_RATIO} (flat)", ratio <= MAX_RSS_RATIO))
+    return rows
+
+
+def main() -> int:
+    """Build, run each size, print the figures and the verdicts; 0 when all pass."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="file counts (default %(default)s)")
+    args = parser.parse_args()
+    rows = measure([int(s) for s in args.sizes.split(",")])
+    print_rows(rows)
+    return 0 if all(r[3] is not False for r in rows) else 1
 
 
 if __name__ == "__main__":

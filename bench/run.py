@@ -180,6 +180,12 @@ def main() -> None:
     ap.add_argument("--plaso-mib", type=int, default=20,
                     help="size of the input plaso reads (it takes minutes per 20 MiB)")
     ap.add_argument("--plaso-bin", help="directory holding log2timeline and psort")
+    ap.add_argument("--format-records", type=int, default=500_000,
+                    help="records of each other format's input (bench/formats.py)")
+    ap.add_argument("--skip-formats", action="store_true",
+                    help="leave out the other formats' full parse (bench/formats.py)")
+    ap.add_argument("--skip-many", action="store_true",
+                    help="leave out 1,000 and 10,000 small files (bench/many_files.py)")
     args = ap.parse_args()
     big, small = make(args.size_mib), make(args.small_mib)
     big_gz = gz(big)
@@ -232,6 +238,8 @@ def main() -> None:
                  f"{rep_iso.seconds / iso_grep:.1f}x (report {args.small_mib} MiB messages: "
                  f"{rep_small.seconds:.2f} s)", "reported", None))
 
+    rows.append(lnav(big, rep.seconds, args.repeat))
+
     tools = plaso_tools(args.plaso_bin)
     if tools is not None:
         rows.append(plaso(make(args.plaso_mib), tmp, args.plaso_mib, tools))
@@ -239,16 +247,53 @@ def main() -> None:
         rows.append(("events/s vs plaso", "not measured: log2timeline/psort not found "
                      "(--plaso-bin DIR)", "ratio reported", None))
 
-    width = max(len(r[0]) for r in rows)
-    print(f"{'target':<{width}}  measured  (goal)  result")
-    for name, measured, goal, ok in rows:
-        verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
-        print(f"{name:<{width}}  {measured}  ({goal})  {verdict}")
+    if not args.skip_formats:
+        from formats import FORMATS
+        from formats import measure as formats_measure
+
+        rows += [formats_measure(fmt, args.format_records, args.parse_repeat)
+                 for fmt in FORMATS]
+    if not args.skip_many:
+        from many_files import measure as many_measure
+
+        rows += many_measure([1_000, 10_000])
+    print_rows(rows)
     engine = subprocess.run([sys.executable, "-c", "from conntrack_forensics.parsers._keywords "
                              "import engine; print(engine())"], capture_output=True, text=True)
     print(f"(inputs in {OUT}; incidents/drops of the large report: {rep.stdout.strip()}; "
           f"words found in bulk with {engine.stdout.strip()})")
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_rows(rows: list[tuple[str, str, str, bool | None]]) -> None:
+    """The results table: target, what was measured, the goal, PASS/FAIL (n/a: reported)."""
+    width = max(len(r[0]) for r in rows)
+    print(f"{'target':<{width}}  measured  (goal)  result")
+    for name, measured, goal, ok in rows:
+        verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
+        print(f"{name:<{width}}  {measured}  ({goal})  {verdict}")
+
+
+def lnav(path: Path, report_seconds: float, repeat: int) -> tuple[str, str, str, bool | None]:
+    """lnav (Debian's package) indexing the same file headless, against our report of it.
+
+    ``lnav -n -c ';SELECT count(*) FROM syslog_log' FILE`` reads and indexes every line
+    (its syslog format) and counts the rows, without a terminal.
+    """
+    if shutil.which("lnav") is None:
+        return ("lnav index / our report", "not measured: lnav not found (apt install lnav)",
+                "ratio reported", None)
+    best, out = float("inf"), ""
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        done = subprocess.run(["lnav", "-n", "-c", ";SELECT count(*) FROM syslog_log",
+                               str(path)], capture_output=True, text=True)
+        best = min(best, time.perf_counter() - t0)
+        out = done.stdout
+    counted = next((w for w in out.split() if w.isdigit()), "?")
+    return (f"lnav index {path.stat().st_size / 2**30:.1f} GiB / our report",
+            f"{best:.2f} s ({counted} rows) / {report_seconds:.2f} s = "
+            f"{best / report_seconds:.1f}x", "ratio reported", None)
 
 
 def plaso_tools(where: str | None) -> tuple[str, str] | None:
