@@ -146,7 +146,7 @@ def load(
     workers = processes if processes > 0 else cores()
     parsed = read_all(iter_sources(_as_list(paths), diag, limits), diag, hints, full, months,
                       progress, workers)
-    frame_pooled(parsed, full)
+    frame_pooled(parsed, full, diag)
     settings = Settings(host=host, locale=locale)
     events = _resolve(parsed, hints, cli_tz, cli_year, host, settings, diag)
     inputs = _summaries(parsed, events)

@@ -73,6 +73,8 @@ class ParsedSource:
     zoned: np.ndarray | None = None
     #: rows of a small source not framed yet: the loader frames many at once (:mod:`.pooled`)
     pending: RawBatch | None = None
+    #: the name of the parser that read it
+    parser: str | None = None
     #: what kinds of rows it holds, once asked (:mod:`.facts`)
     facts: Any = None
     pool: Any = None

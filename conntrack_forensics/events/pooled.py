@@ -21,6 +21,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ..diagnostics import Diagnostics
 from ..parsers.background import collapsed
 from ..parsers.base import RawBatch
 from .facts import facts_of_rows
@@ -31,8 +32,13 @@ from .parsed import ParsedSource
 POOL_ROWS = 200_000
 
 
-def frame_pooled(parsed: Iterable[ParsedSource], full: bool) -> None:
-    """Give every source still ``pending`` its raw frame, framing them in pools."""
+def frame_pooled(parsed: Iterable[ParsedSource], full: bool, diag: Diagnostics) -> None:
+    """Give every source still ``pending`` its raw frame, framing them in pools.
+
+    Rows a frame cannot hold (text no column can take: a lone surrogate) fail the pool; its
+    sources are then framed one by one, and one that fails is said in the diagnostics as a
+    parser failure, as when each file was framed as it was read.
+    """
     pool: list[ParsedSource] = []
     rows = 0
     for p in parsed:
@@ -41,10 +47,26 @@ def frame_pooled(parsed: Iterable[ParsedSource], full: bool) -> None:
         pool.append(p)
         rows += len(p.pending)
         if rows >= POOL_ROWS:
-            _frame(pool, full)
+            _frame_or_each(pool, full, diag)
             pool, rows = [], 0
     if pool:
+        _frame_or_each(pool, full, diag)
+
+
+def _frame_or_each(pool: list[ParsedSource], full: bool, diag: Diagnostics) -> None:
+    batches = [p.pending for p in pool]
+    try:
         _frame(pool, full)
+        return
+    except Exception:  # one source's rows: found and said below
+        pass
+    for p, batch in zip(pool, batches, strict=True):
+        p.pending, p.pool = batch, None
+        try:
+            _frame([p], full)
+        except Exception as exc:  # a parser's rows no frame can hold: said, never raised
+            p.pending, p.pool = None, None
+            diag.error(p.source.name, f"{p.parser} parser failed: {type(exc).__name__}: {exc}")
 
 
 def _frame(pool: list[ParsedSource], full: bool) -> None:

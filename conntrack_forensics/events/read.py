@@ -111,7 +111,7 @@ def _read(
         diag.error(source.name, f"{parser.NAME} parser failed: {type(exc).__name__}: {exc}")
     if held is not None and not frames:
         return ParsedSource(source, index, parser.format, None, ctx.records, ctx.skipped,
-                            pending=held)
+                            pending=held, parser=parser.NAME)
     if held is not None:
         frames.append(_framed(held, full))
     raw = pd.concat(frames, ignore_index=True) if frames else None

@@ -124,3 +124,18 @@ def test_without_worker_processes_the_files_are_read_here(
     pd.testing.assert_frame_equal(alone.events, got.events)
     notes = got.diagnostics[got.diagnostics["message"].str.contains("worker processes")]
     assert len(notes) == 1 and "no /dev/shm" in notes["message"].iloc[0]
+
+
+def test_a_file_whose_rows_no_frame_can_hold_is_said_not_raised(tmp_path: Path) -> None:
+    # a journal line whose MESSAGE escapes a lone surrogate: no text column can hold it; the
+    # file beside it in the same pool is read as ever, the bad one is an error diagnostic
+    line = ('{"__REALTIME_TIMESTAMP":"1710399491204518","_HOSTNAME":"h",'
+            '"SYSLOG_IDENTIFIER":"x","MESSAGE":"%s"}\n')
+    (tmp_path / "a.json").write_text("".join(line % f"fine {i}" for i in range(3)))
+    (tmp_path / "b.json").write_text(line % "fine" + line % "bad \\ud800 here")
+    got = cf.load(tmp_path, full=True)
+    assert got.events["source"].str.endswith("a.json").sum() == 3
+    assert not got.events["source"].str.endswith("b.json").any()
+    errors = got.diagnostics[got.diagnostics["level"] == "error"]
+    assert errors["path"].str.endswith("b.json").tolist() == [True]
+    assert "parser failed" in errors["message"].iloc[0]
