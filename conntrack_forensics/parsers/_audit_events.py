@@ -186,6 +186,8 @@ def _summary(rtype: str, f: dict[str, str], *, call: str | None = None,
              extra: tuple[str, ...] = ()) -> str:
     parts = [rtype]
     for key in _SUMMARY_KEYS + extra:
+        if key not in f and (key != "syscall" or not call):
+            continue  # (most keys: the record has no such field)
         value = call if key == "syscall" and call else f.get(key)
         if value is None or value.strip() in _NOTHING or (
                 key in ("ses", "id") and value.strip() in _UNSET):

@@ -8,7 +8,7 @@ feed. Because of binary fields the format is not text: the file is read as bytes
 decoded line reader.
 
 Fields mean what they mean in ``journalctl -o json`` (see :mod:`.journal_json`, whose
-:class:`~.journal_json.JournalEntries` makes the events): ``__REALTIME_TIMESTAMP`` is the time,
+:class:`~._journal_entries.JournalEntries` makes the events): ``__REALTIME_TIMESTAMP`` is the time,
 ``_BOOT_ID`` changes make ``boot`` events, ``__CURSOR`` and ``__MONOTONIC_TIMESTAMP`` are
 ignored. A repeated field keeps its first value.
 
@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from ._journal_entries import BATCH_ROWS, JournalEntries
 from .base import Head, ParseContext, Parser, RawBatch
-from .journal_json import BATCH_ROWS, JournalEntries
 from .registry import register
 
 #: A field line longer than this is not a journal export field (the entry is skipped).
@@ -44,6 +44,13 @@ READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
 _NAME = re.compile(rb"[A-Z_][A-Z0-9_]{0,63}")
 _TEXT_FIELD = re.compile(rb"([A-Z_][A-Z0-9_]{0,63})=")
 _FIELD_LINE = re.compile(r"([A-Z_][A-Z0-9_]{0,63})=")
+#: Text fields only, each on its line (see :meth:`_Reader.text_entries`).
+_TEXT_ENTRY = re.compile(r"(?:[A-Z_][A-Z0-9_]{0,63}=[^\n]*\n)+")
+#: The fields the events use, as text field lines.
+_USED_FIELD = re.compile(r"^(" + "|".join(
+    re.escape(name) for name in sorted(JournalEntries.FIELDS)) + r")=(.*)$", re.MULTILINE)
+#: Bytes read ahead at a time.
+_AHEAD_BYTES = 4 * 1024 * 1024
 
 
 @register
@@ -78,11 +85,15 @@ class JournalExportParser(Parser):
             ctx.diag.error(ctx.source.name, f"cannot read file: {exc}")
             return
         with fh:
-            yield from export_batches(ctx, fh, f"{ctx.source.compression or 'file'} data")
+            # a file read as stored may be read ahead (a decompressed stream is read as it
+            # goes: a damaged one must keep every entry before its damage)
+            yield from export_batches(ctx, fh, f"{ctx.source.compression or 'file'} data",
+                                      ahead=ctx.source.compression is None)
 
 
 def export_batches(
-    ctx: ParseContext, fh: IO[bytes], what: str, *, entry_numbers: bool = False
+    ctx: ParseContext, fh: IO[bytes], what: str, *, entry_numbers: bool = False,
+    ahead: bool = False,
 ) -> Iterator[RawBatch]:
     """Stream an export-format byte stream's entries as events (shared with :mod:`.journal_file`).
 
@@ -95,11 +106,13 @@ def export_batches(
         what: what ``fh`` reads, for the read error (``gzip data``, ``journalctl output``).
         entry_numbers: ``line`` is the 1-based number of the entry in the stream instead of
             the physical line its first field starts on.
+        ahead: ``fh`` may be read ahead in large pieces, whose plain entries (text fields
+            only, ASCII) are read whole (:meth:`_Reader.text_entries`).
     """
     entries = JournalEntries(ctx)
     batch = RawBatch()
     try:
-        for number, entry in enumerate(_entries(_Reader(fh)), 1):
+        for number, entry in enumerate(_entries(_Reader(fh, ahead)), 1):
             line = number if entry_numbers else entry.line
             if entry.problem is not None:
                 ctx.skip(line, entry.problem)
@@ -116,15 +129,33 @@ def export_batches(
 
 
 class _Reader:
-    """A binary file read by lines and by counts, keeping the number of the current line."""
+    """A binary file read by lines and by counts, keeping the number of the current line.
 
-    def __init__(self, fh: IO[bytes]) -> None:
+    With ``ahead`` it also hands out whole plain entries read ahead (:meth:`text_entries`);
+    the bytes read ahead and not handed out yet are served first by the other reads.
+    """
+
+    def __init__(self, fh: IO[bytes], ahead: bool = False) -> None:
         self._fh = fh
         self.line = 1  # the line the next byte is on
         self.at_line_start = True
+        self.ahead = ahead
+        self._back = b""  # bytes read ahead: ``_back[_at:]`` comes next
+        self._at = 0
 
     def readline(self) -> bytes:
-        data = self._fh.readline(MAX_LINE_BYTES)
+        if self._at < len(self._back):
+            back, at = self._back, self._at
+            end = back.find(b"\n", at, at + MAX_LINE_BYTES)
+            if end >= 0:
+                data = back[at:end + 1]
+            else:
+                data = back[at:at + MAX_LINE_BYTES]
+            self._at = at + len(data)
+            if end < 0 and len(data) < MAX_LINE_BYTES:  # the line goes on in the file
+                data += self._fh.readline(MAX_LINE_BYTES - len(data))
+        else:
+            data = self._fh.readline(MAX_LINE_BYTES)
         if data.endswith(b"\n"):
             self.line += 1
             self.at_line_start = True
@@ -132,12 +163,20 @@ class _Reader:
             self.at_line_start = False
         return data
 
+    def _read(self, size: int) -> bytes:
+        """Up to ``size`` bytes: those read ahead first, else one read of the file."""
+        if self._at < len(self._back):
+            data = self._back[self._at:self._at + size]
+            self._at += len(data)
+            return data
+        return self._fh.read(size)
+
     def read(self, size: int) -> bytes:
         """``size`` bytes (fewer only at the end of the file)."""
         parts: list[bytes] = []
         left = size
         while left > 0:
-            data = self._fh.read(min(left, _READ_BYTES))
+            data = self._read(min(left, _READ_BYTES))
             if not data:
                 break
             self._advance(data)
@@ -149,7 +188,7 @@ class _Reader:
         """Read past ``size`` bytes without keeping them; how many there were."""
         done = 0
         while done < size:
-            data = self._fh.read(min(size - done, _READ_BYTES))
+            data = self._read(min(size - done, _READ_BYTES))
             if not data:
                 break
             self._advance(data)
@@ -160,6 +199,43 @@ class _Reader:
         if data:
             self.line += data.count(b"\n")
             self.at_line_start = data.endswith(b"\n")
+
+    def text_entries(self) -> Iterator[_Entry]:
+        """The plain entries from here on, read whole from bytes read ahead.
+
+        A plain entry is ASCII text fields only (each line ``NAME=value``), ended by an empty
+        line, and shorter than a field line may be: what reading it line by line makes of it
+        is its fields' first values and its text. Stops before the first other entry (or where
+        the bytes read ahead end), leaving it to be read line by line. Called at a line's
+        start, outside an entry.
+        """
+        while self.ahead:
+            if len(self._back) - self._at < _AHEAD_BYTES // 2:
+                more = self._fh.read(_AHEAD_BYTES)
+                self._back = self._back[self._at:] + more
+                self._at = 0
+                if not more and not self._back:
+                    return
+            back = self._back
+            at = self._at
+            while back.startswith(b"\n", at):  # empty lines between entries
+                at += 1
+                self.line += 1
+            self._at = at
+            end = back.find(b"\n\n", at)
+            if end < 0 or end + 1 - at > MAX_LINE_BYTES:
+                return
+            raw = back[at:end + 1]
+            if not raw.isascii():
+                return
+            text = raw.decode("ascii")
+            if _TEXT_ENTRY.fullmatch(text) is None:
+                return
+            # a repeated field keeps its first value: the last assignment of the reversed list
+            entry = _Entry(self.line, dict(reversed(_USED_FIELD.findall(text))), [text[:-1]])
+            self.line += text.count("\n") + 1
+            self._at = end + 2
+            yield entry
 
 
 @dataclass
@@ -183,6 +259,8 @@ def _entries(reader: _Reader) -> Iterator[_Entry]:
     """The file's entries; a damaged one carries its ``problem`` and is read past."""
     entry: _Entry | None = None
     while True:
+        if entry is None and reader.at_line_start:
+            yield from reader.text_entries()
         starts_line = reader.at_line_start
         line = reader.line
         raw = reader.readline()

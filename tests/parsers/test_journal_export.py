@@ -5,12 +5,13 @@ import struct
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import conntrack_forensics as cf
 from conntrack_forensics.inputs.source import is_binary
-from conntrack_forensics.parsers import Head, pick
+from conntrack_forensics.parsers import Head, journal_export, pick
 from conntrack_forensics.parsers.journal_json import MAX_REALTIME_US
 from tests.conftest import DATA
 from tests.parsers.helpers import run_parser, tool
@@ -252,3 +253,75 @@ def test_incident_found_from_an_export_alone() -> None:
     assert inc.conntrack_max == 131072
     assert set(analysis.events["format"].astype(str)) == {"journal_export"}
     assert not len(analysis.diagnostics)
+
+
+# ------------------------------------------------------ plain entries read whole (read ahead)
+
+
+def _loaded(path: Path, ahead: bool, monkeypatch: pytest.MonkeyPatch
+            ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The load of ``path``, plain entries read whole (``ahead``) or every line one by one."""
+    with monkeypatch.context() as m:
+        if not ahead:
+            m.setattr(journal_export._Reader, "text_entries", lambda self: iter(()))
+        r = cf.load(path, year=2024, tz="UTC", full=True)
+    return r.events, r.diagnostics, sum(i.records for i in r.inputs)
+
+
+def _same_both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, slow = _loaded(path, True, monkeypatch), _loaded(path, False, monkeypatch)
+    pd.testing.assert_frame_equal(fast[0], slow[0])
+    pd.testing.assert_frame_equal(fast[1], slow[1])
+    assert fast[2] == slow[2]
+
+
+def _plain_entry(n: int) -> bytes:
+    return export_bytes([_entry(1491004800000000 + n, f"plain message {n}", "b1", "node-1",
+                                ("_PID", str(n)), ("SYSLOG_IDENTIFIER", "app"))])
+
+
+_ODD_ENTRIES = [
+    export_bytes([_entry(1491004800000000, "binary\nmessage")]),
+    export_bytes([_entry(1491004800000001, b"not utf-8 \xff")]),
+    export_bytes([_entry(1491004800000002, "caf\u00e9")]),
+    export_bytes([_entry(1491004800000003, "first", "b1", "node-1", ("MESSAGE", "second"))]),
+    export_bytes([_entry(1491004800000004, "x", "b2")]),
+    export_bytes([_entry(1491004800000005, DROP)]),
+    export_bytes([_entry(1491004800000006, "cr\r")]),
+    _plain_entry(7).replace(b"\n", b"\r\n"),
+    _plain_entry(8).replace(b"_PID=", b"lower=case\n_PID="),
+    _plain_entry(9).replace(b"_PID=", b"NOT A FIELD\n_PID="),
+    _plain_entry(10).replace(b"__REALTIME_TIMESTAMP=", b"__REALTIME_TIMESTAMP=x"),
+    _plain_entry(11)[:-1] + b"BIG=" + b"a" * (1024 * 1024) + b"\n\n",
+    b"\n\n" + _plain_entry(12),
+    _plain_entry(13)[:-1] + b"MESSAGE\n" + struct.pack("<Q", 3) + b"a\n\n" + b"\n\n",
+]
+
+
+@pytest.mark.parametrize("odd", range(len(_ODD_ENTRIES)))
+def test_odd_entry_among_plain_ones(odd: int, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "mixed.export"
+    path.write_bytes(b"".join(_plain_entry(n) for n in range(20)) + _ODD_ENTRIES[odd]
+                     + b"".join(_plain_entry(n) for n in range(20, 40)))
+    _same_both_ways(path, monkeypatch)
+
+
+@pytest.mark.parametrize("tail", [b"", b"\n", b"X=cut", b"MESSAGE\n\x05\x00", b"MESSAGE=no end"])
+def test_file_end_read_ahead(tail: bytes, tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "end.export"
+    path.write_bytes(b"".join(_plain_entry(n) for n in range(30))[:-1] + tail)
+    _same_both_ways(path, monkeypatch)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(st.one_of(_FIELDS, _GARBAGE, st.integers(0, 99)), max_size=15))
+def test_property_read_ahead_agrees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    items: list[Fields | bytes | int]) -> None:
+    path = tmp_path / "fuzz.export"
+    data = b"".join(_plain_entry(i) if isinstance(i, int) else i + b"\n\n"
+                    if isinstance(i, bytes) else export_bytes([i]) for i in items)
+    path.write_bytes(_plain_entry(0) + data)
+    _same_both_ways(path, monkeypatch)
