@@ -28,6 +28,7 @@ from .inputs.limits import Limits
 from .model import EVENT_COLUMNS, Kind, TimeQuality
 from .parsers import formats
 from .plots import plot_drops, plot_event_strip, plot_host_heatmap
+from .report.timeline_parquet import read_timeline
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -58,4 +59,5 @@ __all__ = [
     "plot_drops",
     "plot_event_strip",
     "plot_host_heatmap",
+    "read_timeline",
 ]

@@ -317,8 +317,8 @@ def summary_lines(analysis: Any) -> list[str]:
 
 @main.command()
 @evidence_options
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "timesketch"]),
-              default="csv", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "timesketch", "parquet"]),
+              default="csv", show_default=True, help="Output format (docs/timeline.md).")
 @click.option("-o", "--output", "output", default="-", metavar="FILE",
               help="File to write (default: standard output).")
 @redact_options
@@ -328,10 +328,11 @@ def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str
              gap: float, locale: str | None, processes: int, fmt: str, output: str, redact: bool,
              redact_key: str | None, redact_key_file: str | None,
              redaction_map: str | None, **limits: Any) -> None:
-    """Write every event of PATH... as a timeline for other tools (CSV, JSON Lines, Timesketch).
+    """Write every event of PATH... as a timeline: CSV, JSON Lines, Timesketch or Parquet.
 
     Times are RFC 3339 UTC. The timesketch format is the CSV Timesketch imports (message,
     datetime, timestamp_desc); events without a time are left out of it and counted on stderr.
+    Parquet is columnar and typed (pandas, DuckDB, Spark); cf.read_timeline reads it back.
     """
     from .events.load import load
     from .report.output import open_atomic
@@ -341,6 +342,8 @@ def timeline(paths: tuple[str, ...], tz: str | None, year: int | None, host: str
     bounds = _limits(limits)
     if output != "-":
         _check_output_file(Path(output))
+    elif fmt == "parquet" and sys.stdout.isatty():
+        raise UsageError("parquet is binary: name the file to write with -o FILE (or pipe it)")
     if redaction_map is not None:
         _check_output_file(Path(redaction_map))
     with _progress(paths) as progress:

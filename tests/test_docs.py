@@ -19,7 +19,8 @@ from conntrack_forensics.parsers.base import Head
 from tests.conftest import ROOT, SAMPLES
 
 DOCS = ROOT / "docs"
-GUIDES = ("quickstart", "sources", "time", "triggers", "json", "cli", "faq", "security")
+GUIDES = ("quickstart", "sources", "time", "triggers", "json", "cli", "faq", "security",
+          "timeline")
 CASES = sorted(p.parent for p in SAMPLES.glob("*/expected.json")) + \
     sorted(p.parent for p in (ROOT / "tests" / "scenarios").glob("*/expected.json"))
 

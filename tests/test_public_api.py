@@ -19,7 +19,7 @@ def test_exported_members_are_pinned() -> None:
         "LoadResult",
         "ModuleLoad", "Recommendation", "Recovery", "ReportError", "Settings", "TimeQuality",
         "TimelineEntry", "UsageError", "__version__", "analyze", "correlate", "formats", "load",
-        "plot_drops", "plot_event_strip", "plot_host_heatmap",
+        "plot_drops", "plot_event_strip", "plot_host_heatmap", "read_timeline",
     }
 
 

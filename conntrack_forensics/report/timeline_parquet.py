@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..model import EVENT_COLUMNS, to_frame
+from ..model import EVENT_COLUMNS, EVENT_DTYPES, to_frame
 
 
 @functools.lru_cache(maxsize=1)
@@ -76,3 +76,35 @@ class ParquetSink:
     def close(self) -> None:
         """Write the footer (a file of no rows still has its schema)."""
         self._open().close()
+
+
+def read_timeline(path: str | IO[bytes]) -> pd.DataFrame:
+    """The events table back from a Parquet timeline, with the events table's dtypes.
+
+    ``pandas.read_parquet`` gives back the columns and values; a category column's categories
+    are then only the values the file holds. This restores the event model's
+    (:data:`conntrack_forensics.model.EVENT_DTYPES`).
+
+    Example:
+        >>> import io
+        >>> from conntrack_forensics import load
+        >>> events = load("sample_logs/bogon-nat-listing").events
+        >>> buf = io.BytesIO()
+        >>> sink = ParquetSink(buf)
+        >>> sink.write(events)
+        >>> sink.close()
+        >>> read_timeline(io.BytesIO(buf.getvalue())).equals(events)
+        True
+    """
+    frame = pd.read_parquet(path)
+    if not len(frame):
+        return to_frame({})  # (as the loader's table of no events)
+    out: dict[str, pd.Series] = {}
+    for name, dtype in EVENT_DTYPES.items():
+        column = frame[name]
+        if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
+            column = column.astype(object).astype(dtype)  # every category, not only those here
+        elif isinstance(column.dtype, pd.CategoricalDtype):  # ``format``: as the loader makes it
+            column = pd.Series(column.astype(object), dtype="string").astype("category")
+        out[name] = column
+    return to_frame(out)
