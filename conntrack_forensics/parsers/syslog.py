@@ -31,14 +31,15 @@ message from the same program, else the host's last message (a repeat of a plain
 plain).
 
 Plain RFC 3164 and RFC 3339 lines (most of a big log) are split in bulk by :mod:`._rfc3164`
-and counted or kept by :mod:`._bulk`; every other line is read here, one by one.
+and counted or kept by :mod:`._bulk`; in a full parse, so are the plain RFC 5424 lines of the
+common shape (:mod:`._rfc5424`). Every other line is read here, one by one.
 """
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,11 +48,12 @@ import pandas as pd
 from ..inputs.blocks import Block, BlockReader
 from ..model import Kind
 from ._bounds import OUT_OF_RANGE, int64, iso_in_range
-from ._bulk import Pending, message_rows, run_rows
+from ._bulk import Pending, RunRows, message_rows, run_rows
 from ._dated_text import DatedTextSampler
 from ._months import month_of
 from ._names import LEVELS, is_host
 from ._rfc3164 import Scan, scan_blocks
+from ._rfc5424 import BulkLatest, Taken, take_rfc5424
 from .base import Head, ParseContext, Parser, RawBatch
 from .classify import PLAIN, Classified, classify
 from .registry import register
@@ -102,10 +104,14 @@ class SyslogParser(Parser):
         lines = _Lines(ctx)
         pending = Pending()
         first = 1
-        count = run_rows if ctx.background else None
+        # counts of plain lines by host and minute, or (full) the RFC 5424 lines taken in bulk
+        then: Callable[[Scan], RunRows | Taken] = run_rows if ctx.background else take_rfc5424
         dates = DatedTextSampler(_stamp)  # dates written in messages: evidence of the year
-        for block, scan, runs in scan_blocks(reader, fields=not ctx.background, then=count):
+        for block, scan, runs in scan_blocks(reader, fields=not ctx.background, then=then):
             dates.block(block, scan.starts, scan.ends, first)
+            if isinstance(runs, Taken):
+                lines.bulk5424.block(scan, runs, first)
+                runs = None
             if runs is not None:
                 pending.runs.append(runs.numbered(first))
                 lines.read_block(block, scan, first, scan.fast & ~runs.alone, reader,
@@ -146,12 +152,14 @@ class _Lines:
         # the last row read here, its batch and the number of its (last) line: continuation
         # lines right after it are appended to its message
         self.open: tuple[RawBatch, int, int] | None = None
+        self.bulk5424 = BulkLatest()  # RFC 5424 lines taken in bulk, for repeats
 
     def read_block(self, block: Block, scan: Scan, first: int, bulk: np.ndarray,
                    reader: BlockReader, batch: RawBatch) -> None:
         """Read the lines of ``block`` not taken in ``bulk``, in order, into ``batch``."""
         ctx = self.ctx
-        self.taken.append(_Taken(block, scan, bulk, first))
+        # (RFC 5424 lines taken in bulk are looked back at by self.bulk5424, to the first)
+        self.taken.append(_Taken(block, scan, self.bulk5424.others(bulk), first))
         slow = np.flatnonzero(~bulk)
         taken = np.cumsum(bulk)  # lines taken in bulk up to each line
         raws = [block.buf[a:e].tobytes()
@@ -196,6 +204,7 @@ class _Lines:
             read_at = self.last_read.get(key, 0)
             bulk_at = max((t.latest(host, key[1], lineno, read_at) for t in self.taken),
                           default=0)
+            bulk_at = max(bulk_at, self.bulk5424.latest(host, key[1], lineno))
             if bulk_at > read_at:
                 return PLAIN
             if key in self.last:
