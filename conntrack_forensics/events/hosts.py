@@ -28,7 +28,7 @@ import pandas as pd
 from ..diagnostics import Diagnostics
 from ..parsers.base import Hints
 from .parsed import ParsedSource
-from .pooled import Pool, column
+from .pooled import Pool, joined
 
 #: Names a syslog daemon writes before the machine has its own (early boot) or for none.
 PLACEHOLDERS = frozenset({"localhost", "localhost.localdomain", "localhost6",
@@ -116,13 +116,13 @@ def fill_hosts(
 def _host_rows(rows: list[ParsedSource]) -> pd.DataFrame:
     """Every row's source (its position in ``rows``), host, and whether it is a kernel line."""
     sizes = [p.size for p in rows]
-    host = np.concatenate([np.asarray(column(p, "host"), dtype=object) for p in rows]) \
-        if rows else np.zeros(0, dtype=object)
-    program = np.concatenate([np.asarray(column(p, "program"), dtype=object) for p in rows]) \
-        if rows else np.zeros(0, dtype=object)
-    kernel = pd.Series(pd.array(program, dtype="string")).eq("kernel").fillna(False)
+    if not rows:
+        return pd.DataFrame({"src": np.zeros(0, dtype=np.int64),
+                             "host": pd.array([], dtype="string"),
+                             "kernel": np.zeros(0, dtype=bool)})
+    kernel = pd.Series(joined(rows, "program")).eq("kernel").fillna(False)
     return pd.DataFrame({"src": np.repeat(np.arange(len(sizes)), sizes),
-                         "host": pd.array(host, dtype="string"),
+                         "host": joined(rows, "host"),
                          "kernel": kernel.to_numpy(dtype=bool)})
 
 

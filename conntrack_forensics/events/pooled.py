@@ -119,6 +119,17 @@ class Pool:
             self._columns.pop(name, None)
 
 
+def joined(parts: list[ParsedSource], name: str) -> Any:
+    """Column ``name`` of every source in ``parts``, one after another, as one array.
+
+    Arrays of one type are joined as they are (text stays text: no Python object per row).
+    """
+    arrays = [column(p, name) for p in parts]
+    if len(arrays) == 1:
+        return arrays[0]
+    return type(arrays[0])._concat_same_type(arrays)
+
+
 def column(p: ParsedSource, name: str) -> Any:
     """Source ``p``'s column ``name`` as an array, read from its pool while it is pooled."""
     if p.pooled:

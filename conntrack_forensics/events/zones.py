@@ -24,7 +24,7 @@ from ..parsers.base import Hints
 from ..times import localize, parse_tz, tz_name
 from .facts import facts
 from .parsed import NAT, ParsedSource
-from .pooled import column
+from .pooled import joined
 
 
 def choose_zones(
@@ -113,13 +113,8 @@ def resolve_known_times(rows: Sequence[ParsedSource], diag: Diagnostics) -> None
     lost = np.zeros(len(rows), dtype=np.int64)
     for tz, members in groups.items():
         sizes = np.array([rows[k].size for k in members], dtype=np.int64)
-        epoch = np.concatenate([column(rows[k], "epoch").to_numpy(dtype="float64",
-                                                                  na_value=np.nan)
-                                for k in members])
-        iso = np.concatenate([np.asarray(column(rows[k], "iso"), dtype=object)
-                              for k in members])
-        pair = pd.DataFrame({"epoch": pd.array(epoch, dtype="Float64"),
-                             "iso": pd.array(iso, dtype="string")})
+        group = [rows[k] for k in members]
+        pair = pd.DataFrame({"epoch": joined(group, "epoch"), "iso": joined(group, "iso")})
         times, zoned = known_times(pair, tz)
         stamps = times.array.asi8
         stated = (pair["epoch"].notna() | pair["iso"].notna()).to_numpy()
