@@ -27,9 +27,10 @@ from ..parsers.base import RawBatch
 from .facts import facts_of_rows
 from .parsed import ParsedSource
 
-#: Rows framed at once: big enough that pandas' cost per call fades, small beside the 400 MB
-#: budget (a raw row takes a few hundred bytes before its text).
-POOL_ROWS = 200_000
+#: Rows framed at once: enough that pandas' cost per call fades (a pool of 20,000 rows costs
+#: about what 40 single files did), few enough that framing one (its lists, its frame and the
+#: folding's copies, about 1 KB a row while it lasts) stays small beside the 400 MB budget.
+POOL_ROWS = 20_000
 
 
 def frame_pooled(parsed: Iterable[ParsedSource], full: bool, diag: Diagnostics) -> None:
@@ -76,8 +77,8 @@ def _frame(pool: list[ParsedSource], full: bool) -> None:
     for k, p in enumerate(pool):
         assert p.pending is not None
         sizes[k] = len(p.pending)
-        for name, values in p.pending.cols.items():
-            merged.cols[name].extend(values)
+        for name in RawBatch.COLUMNS:
+            merged.cols[name].extend(p.pending.column(name))
         p.pending = None
     frame = merged.to_frame()
     if not full:

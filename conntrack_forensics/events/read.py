@@ -99,7 +99,7 @@ def _read(
         for batch in parser.parse(ctx):
             if not frames and held is None and isinstance(batch, RawBatch) \
                     and len(batch) <= POOLED_ROWS:
-                held = batch
+                held = batch.compact()  # (it waits for the loader to frame it with others)
                 continue
             if held is not None:  # more than one batch: a file framed on its own
                 frames.append(_framed(held, full))

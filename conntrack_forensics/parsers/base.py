@@ -215,6 +215,21 @@ class RawBatch:
         c["boot_id"].append(boot_id)
         c["priority"].append(priority)
 
+    def compact(self) -> RawBatch:
+        """Drop the columns holding nothing but ``None``.
+
+        A small file's batch waits to be framed with others, and its 27 lists cost more than
+        its rows; :meth:`column` and :meth:`to_frame` give the dropped columns back.
+        """
+        self.cols = {name: values for name, values in self.cols.items()
+                     if name == "line" or any(v is not None for v in values)}
+        return self
+
+    def column(self, name: str) -> list[Any]:
+        """Column ``name``'s values (``None`` throughout for a column :meth:`compact` left out)."""
+        values = self.cols.get(name)
+        return values if values is not None else [None] * len(self)
+
     def to_frame(self, order: bool = False) -> pd.DataFrame:
         """The batch as a raw frame (times unresolved); ``order`` adds ``_order`` (the line)."""
         c = self.cols
