@@ -64,6 +64,25 @@ class Block:
         """The block's bytes."""
         return self.buf[:self.size].tobytes()
 
+    def lines(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r"""Where each line starts, ends and has its line feed (or the block's end).
+
+        A carriage return right before the line feed is not part of the line.
+
+        >>> [a.tolist() for a in Block.of(b"ab\r\ncd").lines()]
+        [[0, 4], [2, 6], [3, 6]]
+        """
+        buf, size = self.buf, self.size
+        nl = np.flatnonzero(buf[:size] == 10)
+        starts = np.empty(len(nl) + 1, dtype=np.int64)
+        starts[0] = 0
+        starts[1:] = nl + 1
+        feeds = np.append(nl, size).astype(np.int64)
+        if starts[-1] >= size:  # the block ends with a line feed: no line after it
+            starts, feeds = starts[:-1], feeds[:-1]
+        ends = feeds - ((feeds > starts) & (buf[np.maximum(feeds - 1, 0)] == 13))
+        return starts, ends, feeds
+
 
 class BlockReader:
     r"""Stream a source as :class:`Block` s; then :meth:`finish` with the number of lines read.

@@ -60,16 +60,7 @@ def line_bounds(block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> [a.tolist() for a in line_bounds(Block.of(b"ab\r\ncd"))]
     [[0, 4], [2, 6], [3, 6]]
     """
-    buf, size = block.buf, block.size
-    nl = np.flatnonzero(buf[:size] == 10)
-    starts = np.empty(len(nl) + 1, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = nl + 1
-    line_ends = np.append(nl, size).astype(np.int64)
-    if starts[-1] >= size:  # the block ends with a newline: no line after it
-        starts, line_ends = starts[:-1], line_ends[:-1]
-    ends = line_ends - ((line_ends > starts) & (buf[np.maximum(line_ends - 1, 0)] == 13))
-    return starts, ends, line_ends
+    return block.lines()
 
 
 def _not_space(w: np.ndarray) -> np.ndarray:

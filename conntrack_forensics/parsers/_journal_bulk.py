@@ -74,16 +74,7 @@ def split_lines(block: Block) -> Lines:
     >>> ls.starts.tolist(), ls.ends.tolist()
     ([0, 11, 12], [9, 11, 13])
     """
-    buf, size = block.buf, block.size
-    nl = np.flatnonzero(buf[:size] == 10)
-    starts = np.empty(len(nl) + 1, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = nl + 1
-    feeds = np.append(nl, size).astype(np.int64)
-    if starts[-1] >= size:  # the block ends with a line feed: no line after it
-        starts, feeds = starts[:-1], feeds[:-1]
-    ends = feeds - ((feeds > starts) & (buf[np.maximum(feeds - 1, 0)] == 13))
-    return Lines(starts, ends, feeds)
+    return Lines(*block.lines())
 
 
 @dataclass

@@ -75,16 +75,9 @@ def scan_block(block: Block, fields: bool = False) -> Scan:
     ([False, True], ['bogon'])
     """
     buf, size = block.buf, block.size
-    nl = np.flatnonzero(buf[:size] == 10)
-    starts = np.empty(len(nl) + 1, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = nl + 1
-    ends = np.append(nl, size).astype(np.int64)
-    if starts[-1] >= size:  # the block ends with a newline: no line after it
-        starts, ends = starts[:-1], ends[:-1]
+    starts, ends, _feeds = block.lines()
     if not len(starts):
         return Scan(starts, ends, np.zeros(0, dtype=bool))
-    ends -= (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13)
     try:
         return _split(buf, size, starts, ends, fields)
     except Collision:
