@@ -37,22 +37,6 @@ PLACEHOLDERS = frozenset({"localhost", "localhost.localdomain", "localhost6",
 HOW_TO_NAME = "name it with --host NAME or an etc/hostname file in the tree"
 
 
-def kernel_hosts(raw: pd.DataFrame) -> Counter[str]:
-    """How many kernel lines of a raw frame name each host.
-
-    >>> raw = pd.DataFrame({"program": pd.array(["kernel", "sshd", "kernel"], dtype="string"),
-    ...                     "host": pd.array(["web7", "evil", "web7"], dtype="string")})
-    >>> kernel_hosts(raw)
-    Counter({'web7': 2})
-    """
-    kernel = raw["program"].eq("kernel").fillna(False).to_numpy(dtype=bool)
-    kernel &= raw["host"].notna().to_numpy(dtype=bool)
-    if not kernel.any():
-        return Counter()
-    counts = raw.loc[kernel, "host"].value_counts(sort=False)
-    return Counter({str(h): int(n) for h, n in counts.items()})
-
-
 def named(hosts: Counter[str]) -> list[str]:
     """The hosts a tree's lines name, placeholders left out when a real name is there.
 

@@ -111,10 +111,6 @@ class ParsedSource:
             self.frame = part.reset_index(drop=True) if a else part
         return self.frame
 
-    @raw.setter
-    def raw(self, frame: pd.DataFrame | None) -> None:
-        self.frame = frame
-
     @property
     def pooled(self) -> bool:
         """Whether the rows are still read from the pool (no frame of its own yet)."""

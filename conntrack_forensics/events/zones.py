@@ -101,7 +101,7 @@ class _Loadable:
 
 
 def resolve_known_times(rows: Sequence[ParsedSource], diag: Diagnostics) -> None:
-    """Set every source's ``times``, ``zoned`` and ``dated`` (:func:`known_times`).
+    """Set every source's ``times``, ``zoned`` and ``known`` (:func:`known_times`).
 
     Sources that share a zone are done at once: a tree of 10,000 small files spent most of
     this step in pandas' cost per call, not per row. The warnings come in source order, as
@@ -138,13 +138,12 @@ def resolve_known_times(rows: Sequence[ParsedSource], diag: Diagnostics) -> None
 _ZONED = r"(?:[Zz]|[+-]\d\d:?\d\d)$"
 
 
-def known_times(raw: pd.DataFrame, tz: dt.tzinfo, diag: Diagnostics | None = None,
-                name: str = "") -> tuple[pd.Series, np.ndarray]:
+def known_times(raw: pd.DataFrame, tz: dt.tzinfo) -> tuple[pd.Series, np.ndarray]:
     """UTC times of rows that need no year decision, and which of them carried a zone.
 
     A stated time the table cannot hold (a date that does not exist, ``2024-02-31``, or a year
-    outside 1678-2261, the range of nanosecond times) leaves its row without a time; with
-    ``diag``, such rows are counted in a warning on ``name``.
+    outside 1678-2261, the range of nanosecond times) leaves its row without a time
+    (:func:`resolve_known_times` counts them).
     """
     times = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
     zoned = np.zeros(len(raw), dtype=bool)
@@ -169,10 +168,6 @@ def known_times(raw: pd.DataFrame, tz: dt.tzinfo, diag: Diagnostics | None = Non
         if (~has_zone).any():
             naive = pd.to_datetime(text[~has_zone], format="ISO8601", errors="coerce")
             times[idx[~has_zone]] = localize(_in_range(naive), tz)
-    lost = int(((ep | iso_mask) & times.isna().to_numpy()).sum())
-    if lost and diag is not None:
-        diag.warning(name, f"{lost:,} line(s) state a time that does not exist or lies outside "
-                     "the years 1678-2261: kept without a time", count=lost)
     return times, zoned
 
 
