@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..inputs.source import rotation_key
 from ..parsers.classify import UPTIME_PREFIX
+from .parsed import NAT
 
 #: How far apart two sources stamp one kernel line: syslog truncates to the second and writes
 #: a moment after the kernel printed it; a clock skew below ``skew.MIN_SKEW`` is not corrected.
@@ -36,9 +37,6 @@ COPY_TOLERANCE = pd.Timedelta(seconds=2)
 #: The same module-load or boot line in several sources this far apart is still one event: a
 #: syslog daemon that starts late stamps a boot's lines when it reads them.
 SAME_LOAD = pd.Timedelta(minutes=10)
-
-_NAT = np.iinfo(np.int64).min
-
 
 def stream_of(source: str) -> str:
     """The stream a source file belongs to: its directory and rotated-set base name.
@@ -90,11 +88,11 @@ def event_numbers(
     if "kind" in rows:
         words = rows["kind"].fillna("").astype(str).to_numpy() + "\x00" + words
     times = rows["time"]
-    ns = np.where(times.isna().to_numpy(), _NAT,
+    ns = np.where(times.isna().to_numpy(), NAT,
                   times.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
                   .astype("int64"))
     text_code = pd.factorize(words)[0]
-    timed = ns != _NAT
+    timed = ns != NAT
     # only texts held by two streams or more can have copies
     pairs = pd.DataFrame({"t": text_code[timed], "s": stream_code[timed]}).drop_duplicates()
     shared = pairs["t"].value_counts()

@@ -43,7 +43,7 @@ from ..times import localize, wall_times
 from .captures import latest_clocks
 from .dated import Dated, DatedIndex
 from .facts import facts
-from .parsed import ParsedSource, YearChoice
+from .parsed import NAT, ParsedSource, YearChoice, utc_series
 from .pooled import column
 from .year_clues import (
     EAST_MOST,
@@ -143,8 +143,8 @@ def _yearless(p: ParsedSource) -> Part:
     rows = np.flatnonzero(mon > 0)
     line = column(p, "line").to_numpy(dtype="float64", na_value=np.nan)[rows]
     if len(line) > 1 and not (line[1:] >= line[:-1]).all():  # (a missing number: not in order)
-        rows = rows[np.argsort(line, kind="stable")]  # missing numbers last
-        line = line[np.argsort(line, kind="stable")]
+        order = np.argsort(line, kind="stable")  # missing numbers last
+        rows, line = rows[order], line[order]
     return Part(rows, mon[rows], np.asarray(column(p, "day"), dtype=np.int64)[rows],
                 np.asarray(column(p, "sod"), dtype=np.float64)[rows], line)
 
@@ -349,7 +349,7 @@ def _apply_year(stream: Stream, choice: YearChoice, diag: Diagnostics) -> None:
     """Give each member's yearless lines their times, years stepping at rollovers."""
     base = choice.year - stream.last_off
     for k, (p, part) in enumerate(zip(stream.members, stream.parts, strict=True)):
-        assert p.times is not None
+        assert p.timed
         off = stream.offsets[int(stream.bounds[k]):int(stream.bounds[k + 1])]
         p.year = choice
         stamps, missing = wall_times(base + off, part.mon, part.day, part.sod)
@@ -361,9 +361,10 @@ def _apply_year(stream: Stream, choice: YearChoice, diag: Diagnostics) -> None:
                          f"{int(part.day[i])} {base + int(off[i])}); kept without a time",
                          int(part.line[i]), bad)
         utc = _to_utc(stamps, p.tz)
-        if len(part) == len(p.times) and (part.rows == np.arange(len(part))).all():
-            p.times = utc  # every row yearless, in order: no alignment
+        if len(part) == p.size and (part.rows == np.arange(len(part))).all():
+            p.times = utc  # every row yearless, in order: no alignment (nor series to align)
         else:
+            assert p.times is not None
             p.times.iloc[part.rows] = utc.array
 
 
@@ -373,10 +374,5 @@ def _to_utc(stamps: np.ndarray, tz: dt.tzinfo) -> pd.Series:
         offset = tz.utcoffset(None)
         shift = int(offset.total_seconds() * 10**9) if offset else 0
         nanos = stamps.view(np.int64)
-        moved = np.where(nanos == _NAT, _NAT, nanos - shift)
-        return pd.Series(pd.array(moved.view("datetime64[ns]"), dtype=_UTC))
+        return utc_series(np.where(nanos == NAT, NAT, nanos - shift))
     return localize(pd.Series(stamps), tz)
-
-
-_NAT = np.iinfo(np.int64).min
-_UTC = pd.DatetimeTZDtype("ns", "UTC")
