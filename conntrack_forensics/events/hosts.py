@@ -66,17 +66,15 @@ def fill_hosts(
     on_kernel = named_rows[named_rows["kernel"]]
     for (k, host), n in on_kernel.groupby(["src", "host"], sort=False).size().items():
         kernel[scopes[int(k)]][str(host)] += int(n)
-    per_source = named_rows.groupby(["src", "host"], sort=False).size()
-    for (k, host) in per_source.index:
+    counts: dict[int, dict[str, int]] = {}  # per source: how many of its rows name each host
+    for (k, host), n in named_rows.groupby(["src", "host"], sort=False).size().items():
         anyline[scopes[int(k)]][str(host)] += 1
+        counts.setdefault(int(k), {})[str(host)] = int(n)
     every = set().union(*anyline.values()) if anyline else set()
     every |= {h for h, _ in hints.host.values()}
     decided = {scope: _scope_host(scope, kernel[scope], anyline[scope], hints, every, cli_host)
                for scope in anyline}
     missing = np.bincount(table.loc[table["host"].isna(), "src"], minlength=len(rows))
-    counts: dict[int, dict[str, int]] = {}
-    for (k, host), n in per_source.items():
-        counts.setdefault(int(k), {})[str(host)] = int(n)
     fills: dict[tuple[int, str], tuple[Pool, list[tuple[int, int]]]] = {}
     for k, p in enumerate(rows):
         fill, why = decided[p.source.scope]
