@@ -42,13 +42,9 @@ def events_table(rows: list[ParsedSource]) -> pd.DataFrame:
     allrows["kind"] = _categories(allrows["kind"], EVENT_DTYPES["kind"])
     has_time = times.notna().to_numpy()
     allrows["time_quality"] = _quality(rows, sizes, has_time)
-    owner = np.repeat(np.arange(len(rows)), sizes)
-    # each source's name repeated (an Arrow take of the names is several times slower)
-    names = [pa.repeat(pa.scalar(p.source.name, pa.large_string()), int(n))
-             for p, n in zip(rows, sizes, strict=True)]
-    allrows["source"] = pd.array(pa.concat_arrays(names) if len(names) > 1 else names[0],
+    allrows["source"] = pd.array(_repeated([p.source.name for p in rows], sizes),
                                  dtype="string")
-    allrows["format"] = _formats([p.fmt for p in rows], owner)
+    allrows["format"] = _formats([p.fmt for p in rows], sizes)
     allrows["_src"] = np.repeat(np.array([p.index for p in rows], dtype=np.int64), sizes)
     allrows["_nat"] = ~has_time
     # by time (untimed rows last), then input and line: a stable sort of the keys, last first
@@ -64,26 +60,19 @@ def _pieces(rows: list[ParsedSource]) -> list[pd.DataFrame]:
 
     Neighbours in one pool, in the pool's order, are one slice of it.
     """
-    out: list[pd.DataFrame] = []
-    run: tuple[Any, int, int] | None = None  # a pool and a span of it not cut yet
+    # (a pool, start, stop), or (a source with a frame of its own, 0, 0): no span of a pool
+    # stops at 0, for every source here has rows
+    spans: list[tuple[Any, int, int]] = []
     for p in rows:
-        if p.pooled:
-            a, b = p.span
-            if run is not None and run[0] is p.pool and run[2] == a:
-                run = (run[0], run[1], b)
-                continue
-            if run is not None:
-                out.append(run[0].raw.iloc[run[1]:run[2]])
-            run = (p.pool, a, b)
+        if not p.pooled:
+            spans.append((p, 0, 0))
             continue
-        if run is not None:
-            out.append(run[0].raw.iloc[run[1]:run[2]])
-            run = None
-        assert p.raw is not None
-        out.append(p.raw)
-    if run is not None:
-        out.append(run[0].raw.iloc[run[1]:run[2]])
-    return out
+        a, b = p.span
+        if spans and spans[-1][0] is p.pool and spans[-1][2] == a:
+            spans[-1] = (p.pool, spans[-1][1], b)
+        else:
+            spans.append((p.pool, a, b))
+    return [owner.raw.iloc[a:b] if b else owner.raw for owner, a, b in spans]
 
 
 def _times(rows: list[ParsedSource]) -> pd.Series:
@@ -128,14 +117,22 @@ def _quality(rows: list[ParsedSource], sizes: np.ndarray, has_time: np.ndarray
     return pd.Categorical.from_codes(quality, dtype=EVENT_DTYPES["time_quality"])
 
 
-def _formats(formats: list[str | None], owner: np.ndarray) -> pd.Categorical | pd.Series:
+def _formats(formats: list[str | None], sizes: np.ndarray) -> pd.Categorical | pd.Series:
     """Each row's source format: one category when all share one, as a join of them gave."""
-    distinct = set(formats)
-    if len(distinct) == 1:
-        return pd.Categorical.from_codes(np.zeros(len(owner), dtype=np.int8),
+    if len(set(formats)) == 1:
+        return pd.Categorical.from_codes(np.zeros(int(sizes.sum()), dtype=np.int8),
                                          categories=pd.Index([formats[0]], dtype="string"))
-    text = pa.array(formats, pa.large_string()).take(pa.array(owner))
-    return pd.Series(pd.array(text, dtype="string")).astype("category")
+    return pd.Series(pd.array(_repeated(formats, sizes), dtype="string")).astype("category")
+
+
+def _repeated(values: list[str | None], sizes: np.ndarray) -> pa.Array:
+    """Each source's value repeated for its rows.
+
+    (An Arrow take of the values by each row's source is several times slower.)
+    """
+    pieces = [pa.repeat(pa.scalar(v, pa.large_string()), int(n))
+              for v, n in zip(values, sizes, strict=True)]
+    return pa.concat_arrays(pieces) if len(pieces) > 1 else pieces[0]
 
 
 def _categories(text: pd.Series, dtype: pd.CategoricalDtype) -> pd.Categorical:
