@@ -59,9 +59,7 @@ def read_all(
                   "the files were read in one process")
     for index, source in enumerate(listed):
         if index not in results:
-            own_diag, own_hints = Diagnostics(), Hints()
-            parsed = _read_here(source, index, own_diag, own_hints, full, months, progress)
-            results[index] = (parsed, own_diag, own_hints)
+            results[index] = _read_alone(source, index, full, months, progress)
     out: list[ParsedSource] = []
     for index in range(len(listed)):
         parsed, own_diag, own_hints = results[index]
@@ -83,9 +81,7 @@ def _in_workers(listed: list[Source], small: list[int], results: dict[int, Resul
         chosen = set(small)
         for index, source in enumerate(listed):  # the others, meanwhile, here
             if index not in chosen:
-                own_diag, own_hints = Diagnostics(), Hints()
-                parsed = _read_here(source, index, own_diag, own_hints, full, months, progress)
-                results[index] = (parsed, own_diag, own_hints)
+                results[index] = _read_alone(source, index, full, months, progress)
         for future in futures:
             for index, result in future.result():
                 results[index] = result
@@ -95,9 +91,8 @@ def _in_workers(listed: list[Source], small: list[int], results: dict[int, Resul
 
 def _small(source: Source) -> bool:
     """A plain file on disk (no archive member, no standard input) of a few lines."""
-    return (source.path is not None and source.link_target is None
-            and source.compression is None and source.size <= SMALL_BYTES
-            and source.picklable)
+    return (source.picklable and source.link_target is None and source.compression is None
+            and source.size <= SMALL_BYTES)
 
 
 def _read_here(source: Source, index: int, diag: Diagnostics, hints: Hints, full: bool,
@@ -115,12 +110,14 @@ def _read_here(source: Source, index: int, diag: Diagnostics, hints: Hints, full
 def _read_chunk(items: list[tuple[int, Source]], full: bool,
                 months: Mapping[str, int] | None) -> list[tuple[int, Result]]:
     """In a worker: read each file with diagnostics and hints of its own."""
-    out: list[tuple[int, Result]] = []
-    for index, source in items:
-        diag, hints = Diagnostics(), Hints()
-        parsed = _read_here(source, index, diag, hints, full, months, None)
-        out.append((index, (parsed, diag, hints)))
-    return out
+    return [(index, _read_alone(source, index, full, months, None)) for index, source in items]
+
+
+def _read_alone(source: Source, index: int, full: bool, months: Mapping[str, int] | None,
+                progress: Callable[[int], None] | None) -> Result:
+    """One file read with diagnostics and hints of its own, merged later in input order."""
+    diag, hints = Diagnostics(), Hints()
+    return _read_here(source, index, diag, hints, full, months, progress), diag, hints
 
 
 def _merge_hints(into: Hints, other: Hints) -> None:
