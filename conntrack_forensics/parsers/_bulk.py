@@ -155,17 +155,16 @@ class Pending:
         self.batch, self.runs = RawBatch(), []
         if not any(len(r.line) for r in runs):
             return batch
-        order = np.asarray(batch.cols["line"], dtype=np.int64)
-        if runs:
-            order = np.concatenate([order, *(r.order for r in runs)])
-        n_read = len(batch)
+        # where each row stands: its line, a run's first line (as in :meth:`_runs_frame`)
+        order = np.concatenate([np.asarray(batch.cols["line"], dtype=np.int64),
+                                *(r.order for r in runs)])
         for r in runs:
-            for k in range(len(r.line)):
-                batch.add(int(r.line[k]), plain_lines([int(r.count[k])])[0],
-                          host=r.host[k], kind=Kind.BACKGROUND, count=int(r.count[k]),
-                          iso=r.iso[k], mdsod=(int(r.mon[k]), int(r.day[k]), float(r.sod[k])))
+            for k, text in enumerate(plain_lines(r.count.tolist())):
+                batch.add(int(r.line[k]), text, host=r.host[k], kind=Kind.BACKGROUND,
+                          count=int(r.count[k]), iso=r.iso[k],
+                          mdsod=(int(r.mon[k]), int(r.day[k]), float(r.sod[k])))
         take = np.argsort(order, kind="stable")
-        if n_read == len(take) or (np.diff(take) == 1).all():
+        if (np.diff(take) == 1).all():
             return batch
         out = RawBatch()
         for name, values in batch.cols.items():
