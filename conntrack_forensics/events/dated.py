@@ -34,10 +34,10 @@ class _Sorted:
     """Some evidence's times sorted, each with the position of its :class:`Dated`."""
 
     members: list[int]  # positions in the evidence list
+    member_set: frozenset[int]
     ns: np.ndarray
     who: np.ndarray
     years: Counter[int]  # how many times fall in each UTC year
-    year_of: np.ndarray  # the UTC year of each time
     names: list[tuple[str, int]]  # the members' names, sorted, and how many members have each
     hosts: list[tuple[str, int]]  # the same for their hosts
     _by_member: dict[int, Counter[int]] = field(default_factory=dict)
@@ -50,18 +50,21 @@ class _Sorted:
                         [len(evidence[m].stamps) for m in members])
         order = np.argsort(ns, kind="stable")
         ns, who = ns[order], who[order]
-        year_of = pd.DatetimeIndex(ns.view("datetime64[ns]")).year.to_numpy()
+        year_of = pd.DatetimeIndex(ns.view("datetime64[ns]")).year
         names = Counter(evidence[m].name for m in members)
         hosts = Counter(str(evidence[m].host) for m in members)
-        return cls(members, ns, who, Counter(year_of.tolist()), year_of,
+        return cls(members, frozenset(members), ns, who, Counter(year_of.tolist()),
                    sorted(names.items()), sorted(hosts.items()))
 
-    def years_of(self, member: int) -> Counter[int]:
-        """How many times of one member fall in each year."""
+    def years_of(self, member: int, evidence: Sequence[Dated]) -> Counter[int]:
+        """How many times of one member fall in each year.
+
+        Counted from the member's own times: a set leaves out its own members, and scanning
+        every time for each would compare every source with every other again.
+        """
         if member not in self._by_member:
-            found, counts = np.unique(self.year_of[self.who == member], return_counts=True)
-            self._by_member[member] = Counter(dict(zip(found.tolist(), counts.tolist(),
-                                                       strict=True)))
+            years = pd.DatetimeIndex(evidence[member].stamps.view("datetime64[ns]")).year
+            self._by_member[member] = Counter(years.tolist())
         return self._by_member[member]
 
 
@@ -71,7 +74,7 @@ class DatedView:
     def __init__(self, index: _Sorted, skip: set[int], evidence: Sequence[Dated]) -> None:
         self._index = index
         self._evidence = evidence
-        self._skip = skip & set(index.members) if skip else set()
+        self._skip = skip & index.member_set
         self._skipped = np.array(sorted(self._skip), dtype=np.int64)
 
     def __bool__(self) -> bool:
@@ -81,7 +84,7 @@ class DatedView:
         """The years its times fall in, sorted."""
         left = Counter(self._index.years)
         for m in self._skip:
-            left.subtract(self._index.years_of(m))
+            left.subtract(self._index.years_of(m, self._evidence))
         return sorted(y for y, n in left.items() if n > 0)
 
     def names(self, most: int = 3) -> list[str]:
